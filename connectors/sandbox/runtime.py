@@ -1,6 +1,10 @@
 """What both emulators share: serving an ASGI app in a thread (optionally over TLS with a throwaway CA),
 counting calls per endpoint, injected latency and scripted faults.
 
+To inject a connection reset, an app served by `serve_in_thread` either raises `DropConnection` (plain ASGI apps)
+or calls `drop_connection(scope)` and then returns any response, which is discarded (apps behind middleware that
+turns exceptions into 500s, e.g. Starlette's).
+
 Each emulator decides how a fault looks on its wire (a HubSpot 429 body is not a Salesforce one); this module
 only decides *whether* a fault fires for a given call.
 """
@@ -23,6 +27,7 @@ from pathlib import Path
 
 import trustme
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
 class FaultKind(StrEnum):
@@ -158,6 +163,46 @@ class TlsMaterial:
         return cls(ca_bundle=ca_bundle, certfile=certfile, keyfile=keyfile)
 
 
+DROP_CONNECTION_EXTENSION = "leadsync.drop_connection"
+
+
+class DropConnection(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by an ASGI app served by `serve_in_thread` to drop the TCP connection without a response."""
+
+
+def drop_connection(scope: dict[str, object]) -> bool:
+    """Abort the connection carrying this request now; False when the server offers no such extension."""
+    extensions = scope.get("extensions")
+    drop = extensions.get(DROP_CONNECTION_EXTENSION) if isinstance(extensions, dict) else None
+    if not callable(drop):
+        return False
+    drop()
+    return True
+
+
+class _DroppableH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, plus the means for the app to abort the transport (a connection reset)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        inner = self.app
+
+        async def app(scope: dict[str, object], receive: object, send: object) -> None:
+            scope.setdefault("extensions", {})[DROP_CONNECTION_EXTENSION] = self._drop  # type: ignore[index]
+            try:
+                await inner(scope, receive, send)  # type: ignore[operator]
+            except DropConnection:
+                self._drop()
+
+        self.app = app  # type: ignore[assignment]
+
+    def _drop(self) -> None:
+        # Marking the cycle disconnected makes uvicorn discard whatever the app sends afterwards.
+        if self.cycle is not None:
+            self.cycle.disconnected = True
+        self.transport.abort()
+
+
 @dataclass(frozen=True)
 class ServedApp:
     """A running server: where to reach it and, for TLS, which CA bundle to trust."""
@@ -192,6 +237,7 @@ def serve_in_thread(
         access_log=False,
         lifespan="off",
         timeout_keep_alive=30,
+        http=_DroppableH11Protocol,
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
     )

@@ -1,0 +1,82 @@
+"""`leadsync definitions check|render`: validate and publish the universal lead definition."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from connectors.definition_files import definitions_directory, load_definition
+from mapping.definition import Definition
+from mapping.errors import DefinitionError
+from mapping.publish import definition_document, render_html, render_markdown
+
+definitions_app = typer.Typer(help="Validate and publish the universal lead definition.", no_args_is_help=True)
+
+DirArgument = Annotated[
+    Path | None,
+    typer.Argument(help="Definition directory (default: $LEADSYNC_DEFINITIONS, else ./definitions).", show_default=False),
+]
+
+
+class RenderFormat(StrEnum):
+    MD = "md"
+    HTML = "html"
+    JSON = "json"
+
+
+def load_or_exit(directory: Path | None, err: Console) -> Definition:
+    """Load the definition, or print every located problem and exit 1 (never a traceback)."""
+    try:
+        return load_definition(directory)
+    except DefinitionError as exc:
+        where = definitions_directory(directory)
+        err.print(f"✗ {where}: {len(exc.issues)} problem(s) in the lead definition", style="bold red", markup=False)
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@definitions_app.command("check")
+def check(directory: DirArgument = None) -> None:
+    """Validate a definition: exit 0 when valid, 1 with every problem located by file, line and field."""
+    err = Console(stderr=True)
+    definition = load_or_exit(directory, err)
+    ladder = " → ".join(stage.key for stage in definition.ladder)
+    side = ", ".join(stage.key for stage in definition.stages if stage.side) or "none"
+    Console().print(
+        f"✓ {definitions_directory(directory)}: {definition.lifecycle.name} v{definition.version} is valid "
+        f"(ladder {ladder}; side stages {side})",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@definitions_app.command("render")
+def render(
+    directory: DirArgument = None,
+    output_format: Annotated[RenderFormat, typer.Option("--format", "-f", help="md, html or json")] = RenderFormat.MD,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Publish the definition: stages in order with criteria in plain words, SLAs and each system's values."""
+    definition = load_or_exit(directory, Console(stderr=True))
+    text = render_text(definition, output_format)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    Console(stderr=True).print(f"wrote {out}", markup=False, highlight=False)
+
+
+def render_text(definition: Definition, output_format: RenderFormat) -> str:
+    if output_format is RenderFormat.JSON:
+        return json.dumps(definition_document(definition), indent=2, ensure_ascii=False) + "\n"
+    if output_format is RenderFormat.HTML:
+        return render_html(definition)
+    return render_markdown(definition)
