@@ -35,7 +35,7 @@ def load_or_exit(directory: Path | None, err: Console) -> Definition:
         return load_definition(directory)
     except DefinitionError as exc:
         where = definitions_directory(directory)
-        err.print(f"✗ {where}: {len(exc.issues)} problem(s) in the lead definition", style="bold red", markup=False)
+        err.print(f"✗ {where}: {len(exc.issues)} problem(s) in the lead definition", style="bold red", markup=False, soft_wrap=True)
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
