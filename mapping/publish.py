@@ -33,13 +33,13 @@ def describe_criteria(group: CriteriaGroup | None) -> list[str]:
     """Criteria as sentences a person can check: one line per 'all' condition, one for the 'any' choice."""
     if group is None:
         return []
-    lines = [_describe_node(node) for node in group.all]
+    lines = [describe_node(node) for node in group.all]
     if group.any:
-        lines.append("at least one of: " + "; or ".join(_describe_node(node) for node in group.any))
+        lines.append("at least one of: " + "; or ".join(describe_node(node) for node in group.any))
     return lines
 
 
-def _describe_node(node: Condition | CriteriaGroup) -> str:
+def describe_node(node: Condition | CriteriaGroup) -> str:
     if isinstance(node, Condition):
         return describe_condition(node)
     return "(" + " and ".join(describe_criteria(node)) + ")"

@@ -1,0 +1,106 @@
+"""Raw API values (REST JSON, Bulk CSV strings, HubSpot string properties) to typed canonical values.
+
+Every converter returns (value, problem kind or None) and never raises: garbage becomes None plus a problem.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from mapping.records import ProblemKind
+
+MAX_TEXT = 4096  # longer values are refused as garbage (a 100 KB "name" is not a name)
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")
+_EPOCH_MS = re.compile(r"^\d{12,14}$")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+Converted = tuple[Any, ProblemKind | None]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def to_text(value: Any) -> Converted:
+    if _blank(value):
+        return None, None
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_TEXT:
+        return None, ProblemKind.OVERSIZED_VALUE
+    return text.strip(), None
+
+
+def normalize_email(value: Any) -> tuple[str | None, bool, ProblemKind | None]:
+    """(normalized email, valid?, problem). Normalized: NFKC, trimmed, lower-cased."""
+    if _blank(value):
+        return None, False, ProblemKind.MISSING_EMAIL
+    if not isinstance(value, str) or len(value) > 320:
+        return None, False, ProblemKind.INVALID_EMAIL
+    email = unicodedata.normalize("NFKC", value).strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        return email if email.isprintable() else None, False, ProblemKind.INVALID_EMAIL
+    return email, True, None
+
+
+def to_number(value: Any) -> Converted:
+    if _blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return None, ProblemKind.UNPARSEABLE_NUMBER
+    try:
+        number = float(value.strip().replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None, ProblemKind.UNPARSEABLE_NUMBER
+    if not math.isfinite(number):
+        return None, ProblemKind.UNPARSEABLE_NUMBER
+    return number, None
+
+
+def to_boolean(value: Any) -> Converted:
+    if _blank(value):
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return None, ProblemKind.UNPARSEABLE_BOOLEAN
+
+
+def to_datetime(value: Any) -> tuple[datetime | None, bool, ProblemKind | None]:
+    """(UTC-aware instant, known only to the day?, problem). Naive values are taken as UTC, as both APIs send UTC."""
+    if _blank(value):
+        return None, False, None
+    if isinstance(value, datetime):
+        return _utc(value), False, None
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), True, None
+    if not isinstance(value, str) or len(value) > 40:
+        return None, False, ProblemKind.UNPARSEABLE_DATETIME
+    text = value.strip()
+    if _EPOCH_MS.match(text):
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text)), False, None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None, False, ProblemKind.UNPARSEABLE_DATETIME
+    return _utc(parsed), len(text) == 10, None
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def excerpt(value: Any, limit: int = 80) -> str:
+    """A short, printable excerpt of a raw value for reports (never the whole 100 KB)."""
+    text = value if isinstance(value, str) else repr(value)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,56 @@
+"""Safety guards over a plan, as pure functions: blast radius and loop detection (locks are read per record)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mapping.plan import Correction, SkipReason, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class BlastRadius:
+    """How many records a plan would change, against the configured ceiling (count and share)."""
+
+    records: int
+    population: int
+    max_records: int
+    max_share: float
+
+    @property
+    def share(self) -> float:
+        return self.records / self.population if self.population else 0.0
+
+    @property
+    def exceeded(self) -> bool:
+        return self.records > self.max_records or (self.population > 0 and self.share > self.max_share)
+
+    def describe(self) -> str:
+        return (f"{self.records} of {self.population} records ({self.share:.1%}) would change; "
+                f"the limit is {self.max_records} records or {self.max_share:.0%}")
+
+
+def blast_radius(
+    corrections: Iterable[Correction], population: int, max_records: int, max_share: float
+) -> BlastRadius:
+    records = len({(c.system, c.record_id) for c in corrections})
+    return BlastRadius(records, population, max_records, max_share)
+
+
+def hold_back_loops(
+    corrections: Sequence[Correction],
+    recent: Mapping[tuple[str, str], Sequence[datetime]],
+    as_of: datetime,
+    window: timedelta,
+    limit: int,
+) -> tuple[list[Correction], list[Skipped]]:
+    """Drop corrections of records already corrected `limit` times within `window` (someone fights us)."""
+    since = as_of - window
+    looping = {key for key, times in recent.items() if sum(1 for t in times if t >= since) >= limit}
+    kept = [c for c in corrections if (c.system, c.record_id) not in looping]
+    held: dict[tuple[str, str], Skipped] = {}
+    for c in corrections:
+        if (c.system, c.record_id) in looping:
+            held[(c.system, c.record_id)] = Skipped(c.system, c.record_id, c.stage_before, c.stage_after, SkipReason.LOOP)
+    return kept, list(held.values())

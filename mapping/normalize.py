@@ -1,0 +1,181 @@
+"""Raw Salesforce leads and HubSpot contacts to `CanonicalLead`s, using the definition's system mappings.
+
+Never raises on garbage: bad values become None plus a typed `Problem`; unmapped stage values are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from mapping.compiled import CompiledDefinition, FieldPlan, SystemView
+from mapping.convert import excerpt, normalize_email, to_boolean, to_datetime, to_number, to_text
+from mapping.fields import FieldType
+from mapping.records import CanonicalLead, Problem, ProblemKind, StageEvent
+from mapping.stage_reading import read_stage
+
+RawEvent = tuple[datetime, str, str | None]  # (when, raw stage field, raw value)
+HUBSPOT_ENTERED_PREFIX = "hs_v2_date_entered_"
+
+
+def normalize_salesforce(
+    record: Mapping[str, Any],
+    compiled: CompiledDefinition,
+    history: Iterable[Mapping[str, Any]] = (),
+    activities: Iterable[Mapping[str, Any]] = (),
+) -> CanonicalLead:
+    """A Lead as REST (nested, with `attributes`) or Bulk 2.0 CSV (flat strings) returns it.
+
+    `history` holds its LeadHistory rows, `activities` its Task/Event rows (their CreatedDate is the work).
+    """
+    view = compiled.systems["salesforce"]
+    events = [
+        (when, str(row.get("Field")), _text_or_none(row.get("NewValue")))
+        for row in history
+        if (when := to_datetime(row.get("CreatedDate"))[0]) is not None and row.get("Field") in view.stage_fields
+    ]
+    work = tuple(sorted(w for row in activities if (w := to_datetime(row.get("CreatedDate"))[0]) is not None))
+    return _normalize(view, compiled, str(record.get("Id") or ""), lambda plan: _salesforce_value(record, plan),
+                      events, work, "LeadHistory")
+
+
+def _salesforce_value(record: Mapping[str, Any], plan: FieldPlan) -> Any:
+    if plan.raw in record:
+        return record[plan.raw]
+    value: Any = record
+    for part in plan.path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def normalize_hubspot(contact: Mapping[str, Any], compiled: CompiledDefinition) -> CanonicalLead:
+    """A contact as the CRM v3 API returns it: `id`, `properties`, optional `propertiesWithHistory`."""
+    view = compiled.systems["hubspot"]
+    properties: Mapping[str, Any] = contact.get("properties") or {}
+    events = list(_hubspot_events(view, properties, contact.get("propertiesWithHistory") or {}))
+    record_id = str(contact.get("id") or properties.get("hs_object_id") or "")
+    return _normalize(view, compiled, record_id, lambda plan: properties.get(plan.raw), events, (), "HubSpot history")
+
+
+def hubspot_history_properties(compiled: CompiledDefinition) -> tuple[str, ...]:
+    """The `hs_v2_date_entered_<value>` properties to fetch, one per mapped value of the first stage field."""
+    view = compiled.systems["hubspot"]
+    first = view.mapping.stage_fields[0]
+    return tuple(f"{HUBSPOT_ENTERED_PREFIX}{value}" for value in first.read)
+
+
+def _hubspot_events(
+    view: SystemView, properties: Mapping[str, Any], with_history: Mapping[str, Any]
+) -> Iterable[RawEvent]:
+    seen: set[RawEvent] = set()
+    first_field = view.mapping.stage_fields[0].field
+    for value in view.mapping.stage_fields[0].read:
+        when = to_datetime(properties.get(f"{HUBSPOT_ENTERED_PREFIX}{value}"))[0]
+        if when is not None:
+            seen.add((when, first_field, value))
+    for stage_field in view.stage_fields:
+        versions = with_history.get(stage_field)
+        for version in versions if isinstance(versions, Sequence) else ():
+            when = to_datetime(version.get("timestamp"))[0] if isinstance(version, Mapping) else None
+            if when is not None:
+                seen.add((when, stage_field, _text_or_none(version.get("value"))))
+    return seen
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _normalize(
+    view: SystemView,
+    compiled: CompiledDefinition,
+    record_id: str,
+    value_of: Any,
+    events: list[RawEvent],
+    work: tuple[datetime, ...],
+    history_source: str,
+) -> CanonicalLead:
+    problems: list[Problem] = []
+    fields, date_only = _canonical_fields(view, value_of, problems)
+    stage_values = {name: _text_or_none(value_of(_stage_plan(name))) for name in view.stage_fields}
+    reading = read_stage(view.mapping, compiled.ranks, stage_values)
+    for raw_field, raw_value in reading.unmapped:
+        problems.append(Problem(ProblemKind.UNMAPPED_STAGE, raw_field, excerpt(raw_value)))
+    if reading.stage is None and not reading.unmapped:
+        problems.append(Problem(ProblemKind.NO_STAGE, ",".join(view.stage_fields)))
+    history = _stage_timeline(view, compiled, events, history_source)
+    locked = bool(view.lock_field) and str(value_of(_stage_plan(view.lock_field or ""))).lower() in view.lock_values
+    return CanonicalLead(
+        system=view.name,
+        record_id=record_id,
+        email=fields.get("email"),
+        stage=reading.stage,
+        stage_values=stage_values,
+        fields=fields,
+        stage_entered_at=_entered_at(reading.stage, history) or fields.get("stage_entered_at"),
+        history=history,
+        work=work,
+        converted=fields.get("converted") is True,
+        locked=locked or fields.get("locked") is True,
+        problems=tuple(problems),
+        date_only=frozenset(date_only),
+    )
+
+
+def _stage_plan(raw: str) -> FieldPlan:
+    return FieldPlan(raw, raw, tuple(raw.split(".")), FieldType.TEXT)
+
+
+def _canonical_fields(view: SystemView, value_of: Any, problems: list[Problem]) -> tuple[dict[str, Any], list[str]]:
+    fields: dict[str, Any] = {}
+    date_only: list[str] = []
+    for plan in view.fields:
+        raw = value_of(plan)
+        if plan.kind is FieldType.EMAIL:
+            email, valid, problem = normalize_email(raw)
+            fields[plan.canonical], fields["email_valid"] = email, valid
+        elif plan.kind is FieldType.DATETIME:
+            fields[plan.canonical], day_only, problem = to_datetime(raw)
+            if day_only:
+                date_only.append(plan.canonical)
+        else:
+            fields[plan.canonical], problem = _CONVERTERS[plan.kind](raw)
+        if problem is not None:
+            problems.append(Problem(problem, plan.raw, None if raw is None else excerpt(raw)))
+    if "email" not in fields:
+        fields["email_valid"] = False
+    return fields, date_only
+
+
+_CONVERTERS = {FieldType.TEXT: to_text, FieldType.NUMBER: to_number, FieldType.BOOLEAN: to_boolean}
+
+
+def _stage_timeline(
+    view: SystemView, compiled: CompiledDefinition, events: list[RawEvent], source: str
+) -> tuple[StageEvent, ...]:
+    """Replay raw field changes in time order and keep the moments the combined stage changed."""
+    if not events:
+        return ()
+    values: dict[str, str | None] = {}
+    timeline: list[StageEvent] = []
+    current: str | None = None
+    for when, raw_field, raw_value in sorted(events, key=lambda e: (e[0], e[1], e[2] or "")):
+        values[raw_field] = raw_value
+        stage = read_stage(view.mapping, compiled.ranks, values).stage
+        if stage != current or not timeline:
+            timeline.append(StageEvent(stage, when, source))
+            current = stage
+    return tuple(timeline)
+
+
+def _entered_at(stage: str | None, history: tuple[StageEvent, ...]) -> datetime | None:
+    """When the record last entered its current stage, if the history shows it (None if it disagrees)."""
+    entered: datetime | None = None
+    for event in reversed(history):
+        if stage is None or event.stage != stage:
+            break
+        entered = event.at
+    return entered

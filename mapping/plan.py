@@ -1,0 +1,238 @@
+"""From resolutions to the writes that would make each system say the true stage, with before/after and reason.
+
+Pure and deterministic: the same pairs, definition and `as_of` give the same plan. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+from mapping.compiled import CompiledDefinition, SystemView
+from mapping.criteria import conditions_failing, conditions_held
+from mapping.match import LeadPair
+from mapping.records import CanonicalLead
+from mapping.resolve import Resolution, Rule, has_unmapped_stage, resolve_pair
+from mapping.stage_reading import read_stage
+
+REASON_LIMIT = 255  # fits a Salesforce text field
+FORWARD_ONLY_FIELDS = ("lifecyclestage",)  # HubSpot refuses to move these backwards in one write
+
+
+class SkipReason(StrEnum):
+    LOCKED = "locked"
+    CONVERTED = "converted"
+    UNMAPPED = "unmapped_value"
+    NO_WRITE_VALUE = "no_write_value"
+    UNWRITABLE = "unwritable"
+    LOOP = "loop_guard"
+    NO_REGRESSION = "no_regression"
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One field write. `step` 1 then 2 must go in separate requests (clear, then set); 0 is a plain write."""
+
+    system: str
+    record_id: str
+    field: str
+    before: str | None
+    after: str | None  # None clears the field
+    stage_before: str | None
+    stage_after: str
+    rule: str
+    reason: str
+    definition_version: str
+    step: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    system: str
+    record_id: str
+    stage_before: str | None
+    stage_after: str | None
+    reason: SkipReason
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A lead that fails its stage's entry criteria: reported for people, never silently demoted."""
+
+    system: str
+    record_id: str
+    stage: str
+    failing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDecision:
+    pair: LeadPair
+    resolution: Resolution
+    corrections: tuple[Correction, ...]
+    skipped: tuple[Skipped, ...]
+    violation: Violation | None
+
+
+@dataclass
+class Plan:
+    definition_version: str
+    as_of: datetime
+    corrections: list[Correction] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    def add(self, decision: LeadDecision) -> None:
+        self.corrections.extend(decision.corrections)
+        self.skipped.extend(decision.skipped)
+        if decision.violation is not None:
+            self.violations.append(decision.violation)
+
+    @property
+    def records_changed(self) -> int:
+        return len({(c.system, c.record_id) for c in self.corrections})
+
+
+def default_forward_only(compiled: CompiledDefinition) -> dict[str, tuple[str, ...]]:
+    """HubSpot's forward-only fields, ordered as the read map lists them (the live order replaces this)."""
+    view = compiled.systems.get("hubspot")
+    if view is None:
+        return {}
+    return {f.field: tuple(f.read) for f in view.mapping.stage_fields if f.field in FORWARD_ONLY_FIELDS}
+
+
+def plan_pairs(
+    pairs: Iterable[LeadPair],
+    compiled: CompiledDefinition,
+    as_of: datetime,
+    forward_only: Mapping[str, Sequence[str]] | None = None,
+) -> Plan:
+    order = default_forward_only(compiled) if forward_only is None else forward_only
+    plan = Plan(compiled.version, as_of)
+    for pair in pairs:
+        plan.add(decide(pair, compiled, order))
+    return plan
+
+
+def decide(pair: LeadPair, compiled: CompiledDefinition, forward_only: Mapping[str, Sequence[str]]) -> LeadDecision:
+    """Resolve one lead and plan its writes in each system that accepts them."""
+    resolution = resolve_pair(pair, compiled)
+    corrections: list[Correction] = []
+    skipped: list[Skipped] = []
+    for record in (pair.crm, pair.ma):
+        if record is None or resolution.stage is None or record.stage == resolution.stage:
+            continue
+        view = compiled.systems[record.system]
+        if not view.mapping.writes_enabled:
+            continue
+        outcome = _record_writes(record, resolution, compiled, view, forward_only)
+        if isinstance(outcome, SkipReason):
+            skipped.append(Skipped(record.system, record.record_id, record.stage, resolution.stage, outcome))
+        else:
+            corrections.extend(outcome)
+    return LeadDecision(pair, resolution, tuple(corrections), tuple(skipped), _violation(pair, resolution, compiled))
+
+
+def _record_writes(
+    record: CanonicalLead,
+    resolution: Resolution,
+    compiled: CompiledDefinition,
+    view: SystemView,
+    forward_only: Mapping[str, Sequence[str]],
+) -> list[Correction] | SkipReason:
+    target = resolution.stage or ""
+    blocked = _blocked(record, resolution, compiled)
+    if blocked is not None:
+        return blocked
+    writes = stage_writes(view, compiled, target, record.stage_values)
+    if writes is None:
+        return SkipReason.UNWRITABLE if view.mapping.write_values(target) else SkipReason.NO_WRITE_VALUE
+    reason = explain_reason(record, resolution, compiled)
+    made: list[Correction] = []
+    for raw_field, value in writes.items():
+        before = record.stage_values.get(raw_field)
+        base = Correction(record.system, record.record_id, raw_field, before, value, record.stage, target,
+                          resolution.rule.value, reason, compiled.version)
+        if value is not None and _backwards(forward_only.get(raw_field), before, value):
+            made += [replace(base, after=None, step=1), replace(base, step=2)]
+        else:
+            made.append(base)
+    return made
+
+
+def _blocked(record: CanonicalLead, resolution: Resolution, compiled: CompiledDefinition) -> SkipReason | None:
+    if has_unmapped_stage(record) or resolution.rule is Rule.UNMAPPED:
+        return SkipReason.UNMAPPED
+    if record.system == "salesforce" and record.converted:
+        return SkipReason.CONVERTED
+    if record.locked:
+        return SkipReason.LOCKED
+    target = resolution.stage
+    if record.stage not in compiled.side and target not in compiled.side and record.stage is not None:
+        if compiled.rank(target) < compiled.rank(record.stage):
+            return SkipReason.NO_REGRESSION
+    return None
+
+
+def _backwards(order: Sequence[str] | None, before: str | None, after: str) -> bool:
+    if not order or before is None or before not in order or after not in order:
+        return False
+    return order.index(after) < order.index(before)
+
+
+def stage_writes(
+    view: SystemView, compiled: CompiledDefinition, target: str, current: Mapping[str, str | None]
+) -> dict[str, str | None] | None:
+    """The field values to write so the record reads as `target` (clearing a field that would outvote it).
+
+    Only fields that change are returned; None means the stage cannot be expressed in this system.
+    """
+    wanted = view.mapping.write_values(target)
+    if wanted is None:
+        return None
+    values: dict[str, str | None] = {**current, **wanted}
+    writes: dict[str, str | None] = dict(wanted)
+    for raw_field in view.stage_fields:
+        if read_stage(view.mapping, compiled.ranks, values).stage == target:
+            break
+        if raw_field not in wanted and values.get(raw_field) is not None:
+            values[raw_field] = None
+            writes[raw_field] = None
+    if read_stage(view.mapping, compiled.ranks, values).stage != target:
+        return None
+    return {name: value for name, value in writes.items() if current.get(name) != value}
+
+
+def explain_reason(record: CanonicalLead, resolution: Resolution, compiled: CompiledDefinition) -> str:
+    """A short sentence for CRM users: what moved the lead and on which evidence."""
+    label = compiled.stage(resolution.stage).label if resolution.stage else "no stage"
+    facts: list[str] = []
+    for evidence in resolution.evidence:
+        if evidence.source == record.system or evidence.stage is None:
+            continue
+        if evidence.source == "criteria":
+            held = conditions_held(compiled.stage(evidence.stage).criteria, resolution.fields)
+            if held:
+                facts.append(" and ".join(held))
+            continue
+        when = f" since {evidence.at:%Y-%m-%d}" if evidence.at else ""
+        facts.append(f"{_source_name(evidence.source)} says {compiled.stage(evidence.stage).label}{when}")
+    because = "; ".join(facts) or resolution.rule.value.replace("_", " ")
+    text = f"Moved to {label}: {because} (definition v{compiled.version})"
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+def _source_name(source: str) -> str:
+    return {"salesforce": "Salesforce", "hubspot": "HubSpot", "engagement": "new engagement",
+            "conversion": "conversion"}.get(source, source)
+
+
+def _violation(pair: LeadPair, resolution: Resolution, compiled: CompiledDefinition) -> Violation | None:
+    stage = resolution.stage
+    record = pair.crm or pair.ma
+    if stage is None or record is None or compiled.criteria[stage](resolution.fields):
+        return None
+    failing = conditions_failing(compiled.stage(stage).criteria, resolution.fields)
+    return Violation(record.system, record.record_id, stage, tuple(failing))
