@@ -196,6 +196,14 @@ class _DroppableH11Protocol(H11Protocol):
 
         self.app = app  # type: ignore[assignment]
 
+    def shutdown(self) -> None:
+        # An idle TLS keep-alive connection closed gracefully waits for the client's close_notify, which an idle
+        # requests pool never sends: server shutdown would then hang until the thread join gives up.
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.abort()
+        else:
+            super().shutdown()
+
     def _drop(self) -> None:
         # Marking the cycle disconnected makes uvicorn discard whatever the app sends afterwards.
         if self.cycle is not None:

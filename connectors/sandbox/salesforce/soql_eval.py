@@ -134,18 +134,6 @@ class _Resolver:
 
         return getter
 
-    def parent_row(self, link_name: str) -> Callable[[Row], tuple[Table, Row] | None]:
-        own = self.table.getter(link_name)
-        by_prefix = self.by_prefix
-
-        def lookup(row: Row) -> tuple[Table, Row] | None:
-            parent_id = own(row)
-            table = by_prefix.get(parent_id[:3]) if isinstance(parent_id, str) else None
-            parent = table.rows.get(parent_id) if table and isinstance(parent_id, str) else None
-            return (table, parent) if table is not None and parent is not None else None
-
-        return lookup
-
     def filter_field(self, ref: FieldRef) -> tuple[Getter, FieldSpec]:
         column = self.column(ref)
         if not column.spec.filterable:
