@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-__all__ = ["HORIZON", "BusinessCalendar", "Interval", "add", "add_many", "elapsed"]
+__all__ = ["HORIZON", "BusinessCalendar", "Interval", "add", "add_many", "elapsed", "measure"]
 
 Interval = tuple[time, time]
 WeekHours = tuple[tuple[Interval, ...], ...]
@@ -25,17 +25,30 @@ HORIZON = timedelta(days=3653)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _US_PER_DAY = 86_400_000_000
+_HORIZON_US = HORIZON.days * _US_PER_DAY
 _MIDNIGHT = time(0)
+_YEARS = range(1900, 2200)  # a guard: a CRM's 0001-01-01 must not build tables for 2,000 years
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True, slots=True)
-class _YearTable:
-    """One local calendar year in UTC microseconds since the epoch."""
+class _Timeline:
+    """Consecutive local years in UTC microseconds since the epoch; positions count from its first day."""
 
-    midnights: tuple[int, ...]  # local midnight of each day, plus the next year's first midnight
-    days: tuple[tuple[tuple[int, int], ...], ...]  # working intervals of each day, sorted, disjoint
-    cumulative: tuple[int, ...]  # business microseconds before each day; the last item is the year total
+    first_year: int
+    last_year: int
+    midnights: tuple[int, ...]  # local midnight starting each day, plus the one ending the last day
+    days: tuple[tuple[tuple[int, int], ...], ...]  # working intervals of each day: sorted, disjoint
+    cumulative: tuple[int, ...]  # business microseconds before each day; the last item is the total
+
+
+@dataclass(slots=True)
+class _Cache:
+    """Lazily computed, derived data; never part of a calendar's value."""
+
+    holidays: dict[int, frozenset[date]] = field(default_factory=dict)
+    years: dict[int, _Timeline] = field(default_factory=dict)
+    timeline: _Timeline | None = None
 
 
 @dataclass(frozen=True)
@@ -59,12 +72,7 @@ class BusinessCalendar:
     extra_holidays: frozenset[date] = frozenset()
     _week: WeekHours = field(init=False, repr=False)
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
-    _years: dict[int, _YearTable] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
-    _holidays: dict[int, frozenset[date]] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
+    _cache: _Cache = field(default_factory=_Cache, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         week = _normalize_week(self.weekly_hours)
@@ -73,6 +81,16 @@ class BusinessCalendar:
         object.__setattr__(self, "_zone", _load_zone(self.timezone))
         object.__setattr__(self, "extra_holidays", _normalize_dates(self.extra_holidays))
         _check_country(self.holiday_country, self.holiday_subdivision)
+
+    def __reduce__(self) -> tuple[type[BusinessCalendar], tuple[object, ...]]:
+        # Rebuild from the constructor's arguments: the read-only hours view cannot be pickled.
+        arguments = (
+            self.timezone,
+            dict(enumerate(self._week)),
+            self.holiday_country,
+            self.holiday_subdivision,
+        )
+        return type(self), (*arguments, self.extra_holidays)
 
     @classmethod
     def office_hours(
@@ -99,30 +117,37 @@ class BusinessCalendar:
         return day in self.extra_holidays or day in self._country_holidays(day.year)
 
     def _country_holidays(self, year: int) -> frozenset[date]:
-        found = self._holidays.get(year)
+        found = self._cache.holidays.get(year)
         if found is None:
-            found = self._holidays[year] = _load_holidays(self.holiday_country, self.holiday_subdivision, year)
+            found = _load_holidays(self.holiday_country, self.holiday_subdivision, year)
+            self._cache.holidays[year] = found
         return found
 
-    def _year(self, year: int) -> _YearTable:
-        table = self._years.get(year)
+    def _timeline(self, first_year: int, last_year: int, base: _Timeline | None) -> _Timeline:
+        """A timeline spanning at least the given years; it keeps `base`'s origin unless it starts earlier."""
+        if base is not None:
+            first_year, last_year = min(first_year, base.first_year), max(last_year, base.last_year)
+        years = [self._year(year) for year in range(first_year, last_year + 1)]
+        timeline = _join(years)
+        self._cache.timeline = timeline
+        return timeline
+
+    def _year(self, year: int) -> _Timeline:
+        table = self._cache.years.get(year)
         if table is None:
-            table = self._years[year] = self._build_year(year)
+            table = self._cache.years[year] = self._build_year(year)
         return table
 
-    def _build_year(self, year: int) -> _YearTable:
+    def _build_year(self, year: int) -> _Timeline:
         closed = self.extra_holidays | self._country_holidays(year)
         first, last = date(year, 1, 1).toordinal(), date(year + 1, 1, 1).toordinal()
         midnights = tuple(self._utc_us(date.fromordinal(o), _MIDNIGHT) for o in range(first, last + 1))
-        days = []
+        days: list[tuple[tuple[int, int], ...]] = []
         for index, ordinal in enumerate(range(first, last)):
             day = date.fromordinal(ordinal)
             bounds = (midnights[index], midnights[index + 1])
             days.append(() if day in closed else self._day_intervals(day, bounds))
-        cumulative = [0]
-        for intervals in days:
-            cumulative.append(cumulative[-1] + sum(end - start for start, end in intervals))
-        return _YearTable(midnights, tuple(days), tuple(cumulative))
+        return _Timeline(year, year, midnights, tuple(days), _running_total(days))
 
     def _day_intervals(self, day: date, bounds: tuple[int, int]) -> tuple[tuple[int, int], ...]:
         result: list[tuple[int, int]] = []
@@ -145,9 +170,7 @@ def elapsed(calendar: BusinessCalendar, start: datetime, end: datetime) -> timed
     Only working intervals on non-holiday local days count; each is measured in real elapsed time, so a
     shift spanning a DST switch is an hour shorter or longer than its wall-clock length.
     """
-    start_year, start_pos = _position(calendar, _to_us(start))
-    end_year, end_pos = _position(calendar, _to_us(end))
-    return timedelta(microseconds=_distance(calendar, start_year, start_pos, end_year, end_pos))
+    return measure(calendar, start, (), end)[1]
 
 
 def add(calendar: BusinessCalendar, start: datetime, duration: timedelta) -> datetime:
@@ -155,7 +178,7 @@ def add(calendar: BusinessCalendar, start: datetime, duration: timedelta) -> dat
 
     Outside working hours the clock waits for the next working interval; an interval's end is a valid
     answer (4 h from Friday 13:00 on 09:00–17:00 is Friday 17:00, not Monday 09:00). Zero gives `start`.
-    Raises ValueError for a negative duration, or when the answer lies beyond `HORIZON`.
+    Raises ValueError for a negative duration, or when the answer lies beyond `HORIZON` after `start`.
     """
     return add_many(calendar, start, (duration,))[0]
 
@@ -163,85 +186,127 @@ def add(calendar: BusinessCalendar, start: datetime, duration: timedelta) -> dat
 def add_many(
     calendar: BusinessCalendar, start: datetime, durations: Sequence[timedelta]
 ) -> tuple[datetime, ...]:
-    """`add` for several durations from one start (locates `start` once; used for SLA deadlines)."""
+    """`add` for several durations from one start (locates `start` once)."""
+    return measure(calendar, start, durations, None)[0]
+
+
+def measure(
+    calendar: BusinessCalendar, start: datetime, durations: Sequence[timedelta], until: datetime | None
+) -> tuple[tuple[datetime, ...], timedelta]:
+    """`add_many(start, durations)` and `elapsed(start, until)` in one pass: the SLA clock's hot path.
+
+    The elapsed part is zero when `until` is None.
+    """
     start_us = _to_us(start)
-    year, pos = _position(calendar, start_us)
-    return tuple(_from_us(_advance(calendar, start_us, year, pos, duration)) for duration in durations)
+    until_us = start_us if until is None else _to_us(until)
+    low, high = (start_us, until_us) if start_us <= until_us else (until_us, start_us)
+    timeline = _covering(calendar, low, high)
+    position = _position(timeline, start_us)
+    spent = _position(timeline, until_us) - position if until_us != start_us else 0
+    deadlines = [_advance(calendar, timeline, start_us, position, span) for span in durations]
+    return tuple(deadlines), timedelta(0, 0, spent)
 
 
-def _advance(calendar: BusinessCalendar, start_us: int, year: int, pos: int, duration: timedelta) -> int:
-    amount = _td_us(duration)
-    if amount < 0:
-        raise ValueError(f"business duration must not be negative, got {duration}")
-    if amount == 0:
-        return start_us
-    result = _instant_at(calendar, year, pos + amount, start_us)
-    if result - start_us > _td_us(HORIZON):
-        raise _beyond_horizon(calendar, duration)
-    return result
+def _advance(
+    calendar: BusinessCalendar, timeline: _Timeline, start_us: int, position: int, span: timedelta
+) -> datetime:
+    target = position + _td_us(span)
+    if target <= position:
+        if target < position:
+            raise ValueError(f"business duration must not be negative, got {span}")
+        return _EPOCH + timedelta(0, 0, start_us)
+    if timeline.cumulative[-1] < target:
+        timeline = _reaching(calendar, timeline, target, start_us, span)
+    instant = _instant_at(timeline, target)
+    if instant - start_us > _HORIZON_US:
+        raise _beyond_horizon(calendar, span)
+    return _EPOCH + timedelta(0, 0, instant)
 
 
-def _position(calendar: BusinessCalendar, us: int) -> tuple[int, int]:
-    """(local year, business microseconds from that year's start up to `us`)."""
-    year = date.fromordinal(_EPOCH_ORDINAL + us // _US_PER_DAY).year
-    table = calendar._year(year)
-    if us < table.midnights[0]:
-        year -= 1
-        table = calendar._year(year)
-    elif us >= table.midnights[-1]:
-        year += 1
-        table = calendar._year(year)
-    index = bisect_right(table.midnights, us) - 1
-    worked = sum(min(end, us) - start for start, end in table.days[index] if start < us)
-    return year, table.cumulative[index] + worked
+def _covering(calendar: BusinessCalendar, low_us: int, high_us: int) -> _Timeline:
+    timeline = calendar._cache.timeline
+    if timeline is not None and timeline.midnights[0] <= low_us and high_us < timeline.midnights[-1]:
+        return timeline
+    first_year, last_year = _utc_year(low_us), _utc_year(high_us)
+    if first_year < _YEARS.start or last_year >= _YEARS.stop:
+        raise ValueError(f"instants must lie in the years {_YEARS.start}-{_YEARS.stop - 1}")
+    # UTC and local years differ only around New Year, so one spare year each side covers the local day.
+    return calendar._timeline(first_year - 1, last_year + 1, timeline)
 
 
-def _distance(calendar: BusinessCalendar, year_a: int, pos_a: int, year_b: int, pos_b: int) -> int:
-    if year_a > year_b:
-        return -_distance(calendar, year_b, pos_b, year_a, pos_a)
-    between = sum(calendar._year(year).cumulative[-1] for year in range(year_a, year_b))
-    return between + pos_b - pos_a
+def _reaching(
+    calendar: BusinessCalendar, timeline: _Timeline, target: int, start_us: int, duration: timedelta
+) -> _Timeline:
+    """`timeline`, extended forward (same origin) until its business time reaches `target`."""
+    last_year = _utc_year(start_us + _HORIZON_US) + 1
+    while timeline.cumulative[-1] < target:
+        if timeline.last_year >= last_year:
+            raise _beyond_horizon(calendar, duration)
+        timeline = calendar._timeline(timeline.first_year, timeline.last_year + 1, timeline)
+    return timeline
 
 
-def _instant_at(calendar: BusinessCalendar, year: int, pos: int, start_us: int) -> int:
-    """The first instant whose position in `year` reaches `pos` (> 0), rolling into later years."""
-    table = calendar._year(year)
-    last_year = year + HORIZON.days // 365 + 1
-    while pos > table.cumulative[-1]:
-        pos -= table.cumulative[-1]
-        year += 1
-        if year > last_year:
-            raise _beyond_horizon(calendar, None)
-        table = calendar._year(year)
-    index = bisect_left(table.cumulative, pos) - 1
-    remaining = pos - table.cumulative[index]
-    for start, end in table.days[index]:
+def _position(timeline: _Timeline, us: int) -> int:
+    """Business microseconds from the start of `timeline` up to `us` (which it must cover)."""
+    index = bisect_right(timeline.midnights, us) - 1
+    position = timeline.cumulative[index]
+    for start, end in timeline.days[index]:
+        if start >= us:
+            break
+        position += (end if end < us else us) - start
+    return position
+
+
+def _instant_at(timeline: _Timeline, position: int) -> int:
+    """The first instant whose position reaches `position` (> 0 and within the timeline)."""
+    index = bisect_left(timeline.cumulative, position) - 1
+    remaining = position - timeline.cumulative[index]
+    for start, end in timeline.days[index]:
         if remaining <= end - start:
             return start + remaining
         remaining -= end - start
-    raise AssertionError("cumulative table out of step with its days")  # pragma: no cover
+    raise AssertionError("cumulative business time out of step with its days")  # pragma: no cover
 
 
-def _beyond_horizon(calendar: BusinessCalendar, duration: timedelta | None) -> ValueError:
-    amount = f" {duration}" if duration is not None else ""
+def _join(years: Sequence[_Timeline]) -> _Timeline:
+    midnights = [years[0].midnights[0]]
+    days: list[tuple[tuple[int, int], ...]] = []
+    for year in years:
+        midnights.extend(year.midnights[1:])
+        days.extend(year.days)
+    cumulative = _running_total(days)
+    return _Timeline(years[0].first_year, years[-1].last_year, tuple(midnights), tuple(days), cumulative)
+
+
+def _running_total(days: Sequence[tuple[tuple[int, int], ...]]) -> tuple[int, ...]:
+    totals = [0]
+    for intervals in days:
+        totals.append(totals[-1] + sum(end - start for start, end in intervals))
+    return tuple(totals)
+
+
+def _beyond_horizon(calendar: BusinessCalendar, duration: timedelta) -> ValueError:
     return ValueError(
-        f"business time{amount} does not fit within {HORIZON.days} days on the {calendar.timezone} calendar;"
-        " check its working hours and holidays"
+        f"{duration} of business time does not elapse within {HORIZON.days} days on the"
+        f" {calendar.timezone} calendar; check its working hours and holidays"
     )
 
 
 def _to_us(instant: datetime) -> int:
-    if instant.utcoffset() is None:
-        raise ValueError(f"instant must be timezone-aware, got naive {instant.isoformat()}")
-    return _td_us(instant - _EPOCH)
+    try:
+        return _td_us(instant - _EPOCH)
+    except TypeError:
+        if isinstance(instant, datetime) and instant.utcoffset() is None:
+            raise ValueError(f"instant must be timezone-aware, got naive {instant.isoformat()}") from None
+        raise
 
 
 def _td_us(span: timedelta) -> int:
     return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
+def _utc_year(us: int) -> int:
+    return date.fromordinal(_EPOCH_ORDINAL + us // _US_PER_DAY).year
 
 
 def _normalize_week(weekly_hours: Mapping[int, Sequence[Interval]]) -> WeekHours:

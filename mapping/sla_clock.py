@@ -6,11 +6,12 @@ Pure: `now` is a parameter, and work after `now` is ignored (as-of semantics).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
-from mapping.business_time import BusinessCalendar, add_many, elapsed
+from mapping.business_time import BusinessCalendar, measure
 
 __all__ = ["SlaClock", "SlaPolicy", "SlaState", "evaluate_sla"]
 
@@ -33,25 +34,25 @@ class SlaPolicy:
 
     budget: timedelta
     warn_at: float = 0.75
+    warning: timedelta = field(init=False, repr=False, compare=False)
+    """The business time after which an unworked lead is at risk (`budget * warn_at`)."""
 
     def __post_init__(self) -> None:
         if self.budget <= _ZERO:
             raise ValueError(f"SLA budget must be positive, got {self.budget}")
         if not 0 < self.warn_at <= 1:
             raise ValueError(f"SLA warn_at must be a fraction in (0, 1], got {self.warn_at}")
-
-    @property
-    def warning(self) -> timedelta:
-        """The business time after which an unworked lead is at risk."""
-        return self.budget * self.warn_at
+        object.__setattr__(self, "warning", self.budget * self.warn_at)
 
 
-@dataclass(frozen=True, slots=True)
-class SlaClock:
+class SlaClock(NamedTuple):
     """The clock as of `now`. `elapsed` runs to `worked_at` once worked, else to `now` (never negative).
 
     `breached_at` is `due_at` for `breached` and `missed`, else None. Instants are UTC.
     """
+
+    # A NamedTuple, not a frozen dataclass: the latter's __init__ alone costs a quarter of the
+    # 10 µs budget per evaluation (bench/business_time.py).
 
     state: SlaState
     started_at: datetime
@@ -77,29 +78,33 @@ def evaluate_sla(
     Only the first work at or after `started_at` and not after `now` stops the clock; earlier work belonged
     to an earlier stage. A start later than `now` (clock skew) gives an on-track clock with nothing elapsed.
     """
-    _aware(now, "now")
-    due_at, at_risk_at = add_many(calendar, started_at, (policy.budget, policy.warning))
     worked_at = _first_work(work_instants, started_at, now)
-    stopped_at = worked_at or now
-    spent = max(elapsed(calendar, started_at, stopped_at), _ZERO)
+    deadlines, spent = measure(calendar, started_at, (policy.budget, policy.warning), worked_at or now)
+    due_at, at_risk_at = deadlines
+    spent = spent if spent > _ZERO else _ZERO
     state = _state(worked_at, due_at, at_risk_at, now)
-    late = state in (SlaState.BREACHED, SlaState.MISSED)
     return SlaClock(
-        state=state,
-        started_at=started_at.astimezone(UTC),
-        started_estimated=started_estimated,
-        worked_at=worked_at.astimezone(UTC) if worked_at else None,
-        due_at=due_at,
-        at_risk_at=at_risk_at,
-        breached_at=due_at if late else None,
-        elapsed=spent,
-        remaining=max(policy.budget - spent, _ZERO),
+        state,
+        started_at.astimezone(UTC),
+        started_estimated,
+        worked_at and worked_at.astimezone(UTC),
+        due_at,
+        at_risk_at,
+        due_at if state is SlaState.BREACHED or state is SlaState.MISSED else None,
+        spent,
+        policy.budget - spent if spent < policy.budget else _ZERO,
     )
 
 
 def _first_work(work_instants: Iterable[datetime], started_at: datetime, now: datetime) -> datetime | None:
-    qualifying = [instant for instant in work_instants if started_at <= _aware(instant, "work instant") <= now]
-    return min(qualifying, default=None)
+    first = None
+    try:
+        for instant in work_instants:
+            if started_at <= instant <= now and (first is None or instant < first):
+                first = instant
+    except TypeError as exc:
+        raise ValueError("started_at, work instants and now must be timezone-aware datetimes") from exc
+    return first
 
 
 def _state(worked_at: datetime | None, due_at: datetime, at_risk_at: datetime, now: datetime) -> SlaState:
@@ -108,9 +113,3 @@ def _state(worked_at: datetime | None, due_at: datetime, at_risk_at: datetime, n
     if now >= due_at:
         return SlaState.BREACHED
     return SlaState.AT_RISK if now >= at_risk_at else SlaState.ON_TRACK
-
-
-def _aware(instant: datetime, name: str) -> datetime:
-    if instant.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {instant.isoformat()}")
-    return instant
