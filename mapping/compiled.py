@@ -27,10 +27,9 @@ class SystemView:
     fields: tuple[FieldPlan, ...]
     lock_field: str | None
     lock_values: frozenset[str]
-
-    @property
-    def stage_fields(self) -> tuple[str, ...]:
-        return tuple(f.field for f in self.mapping.stage_fields)
+    stage_fields: tuple[str, ...]
+    dotted: tuple[FieldPlan, ...]  # fields of a related record (e.g. Owner.Name), read through nested dicts
+    specs: tuple[tuple[str, str, FieldType], ...]  # (canonical, raw, type): the hot loop's view of `fields`
 
     @property
     def raw_fields(self) -> tuple[str, ...]:
@@ -86,7 +85,11 @@ def _view(name: str, mapping: SystemMapping) -> SystemView:
         for canonical, raw in mapping.fields.items()
     )
     lock_values = frozenset(str(v).lower() for v in mapping.lock.values) if mapping.lock else frozenset()
-    return SystemView(name, mapping, plans, mapping.lock.field if mapping.lock else None, lock_values)
+    stage_fields = tuple(f.field for f in mapping.stage_fields)
+    dotted = tuple(plan for plan in plans if len(plan.path) > 1)
+    specs = tuple((plan.canonical, plan.raw, plan.kind) for plan in plans)
+    lock_field = mapping.lock.field if mapping.lock else None
+    return SystemView(name, mapping, plans, lock_field, lock_values, stage_fields, dotted, specs)
 
 
 def compile_definition(definition: Definition) -> CompiledDefinition:

@@ -104,3 +104,29 @@ def excerpt(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else repr(value)
     text = "".join(ch if ch.isprintable() else "?" for ch in text[: limit + 1])
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+_fromisoformat = datetime.fromisoformat
+
+
+def fast_datetime(value: Any) -> tuple[datetime | None, bool, ProblemKind | None]:
+    """`to_datetime` with a fast path for the common case: an ISO string with a UTC offset."""
+    if value is None:
+        return None, False, None
+    if value.__class__ is str and 10 < len(value) <= 40:
+        try:
+            parsed = _fromisoformat(value)
+        except ValueError:
+            return to_datetime(value)
+        if parsed.tzinfo is UTC:
+            return parsed, False, None
+    return to_datetime(value)
+
+
+def fast_text(value: Any) -> Converted:
+    """`to_text` with a fast path for ordinary strings."""
+    if value is None:
+        return None, None
+    if value.__class__ is str and len(value) <= MAX_TEXT:
+        return value.strip() or None, None
+    return to_text(value)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mapping.plan import Correction, SkipReason, Skipped
+from mapping.plan import Correction, Skipped, SkipReason
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from mapping.compiled import CompiledDefinition, FieldPlan, SystemView
-from mapping.convert import excerpt, normalize_email, to_boolean, to_datetime, to_number, to_text
+from mapping.convert import excerpt, fast_datetime, fast_text, normalize_email, to_boolean, to_number
 from mapping.fields import FieldType
 from mapping.records import CanonicalLead, Problem, ProblemKind, StageEvent
 from mapping.stage_reading import read_stage
@@ -30,25 +30,27 @@ def normalize_salesforce(
     `history` holds its LeadHistory rows, `activities` its Task/Event rows (their CreatedDate is the work).
     """
     view = compiled.systems["salesforce"]
+    stage_fields = view.stage_fields
     events = [
         (when, str(row.get("Field")), _text_or_none(row.get("NewValue")))
         for row in history
-        if (when := to_datetime(row.get("CreatedDate"))[0]) is not None and row.get("Field") in view.stage_fields
+        if row.get("Field") in stage_fields and (when := fast_datetime(row.get("CreatedDate"))[0]) is not None
     ]
-    work = tuple(sorted(w for row in activities if (w := to_datetime(row.get("CreatedDate"))[0]) is not None))
-    return _normalize(view, compiled, str(record.get("Id") or ""), lambda plan: _salesforce_value(record, plan),
-                      events, work, "LeadHistory")
+    work = tuple(w for row in activities if (w := fast_datetime(row.get("CreatedDate"))[0]) is not None)
+    values = _with_related(record, view.dotted) if view.dotted else record
+    return _normalize(view, compiled, str(record.get("Id") or ""), values, events, work, "LeadHistory")
 
 
-def _salesforce_value(record: Mapping[str, Any], plan: FieldPlan) -> Any:
-    if plan.raw in record:
-        return record[plan.raw]
-    value: Any = record
-    for part in plan.path:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
+def _with_related(record: Mapping[str, Any], dotted: tuple[FieldPlan, ...]) -> Mapping[str, Any]:
+    """REST nests related fields ({"Owner": {"Name": ..}}); Bulk CSV flattens them ("Owner.Name")."""
+    values = dict(record)
+    for plan in dotted:
+        if plan.raw not in values:
+            value: Any = record
+            for part in plan.path:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            values[plan.raw] = value
+    return values
 
 
 def normalize_hubspot(contact: Mapping[str, Any], compiled: CompiledDefinition) -> CanonicalLead:
@@ -57,7 +59,7 @@ def normalize_hubspot(contact: Mapping[str, Any], compiled: CompiledDefinition) 
     properties: Mapping[str, Any] = contact.get("properties") or {}
     events = list(_hubspot_events(view, properties, contact.get("propertiesWithHistory") or {}))
     record_id = str(contact.get("id") or properties.get("hs_object_id") or "")
-    return _normalize(view, compiled, record_id, lambda plan: properties.get(plan.raw), events, (), "HubSpot history")
+    return _normalize(view, compiled, record_id, properties, events, (), "HubSpot history")
 
 
 def hubspot_history_properties(compiled: CompiledDefinition) -> tuple[str, ...]:
@@ -73,13 +75,13 @@ def _hubspot_events(
     seen: set[RawEvent] = set()
     first_field = view.mapping.stage_fields[0].field
     for value in view.mapping.stage_fields[0].read:
-        when = to_datetime(properties.get(f"{HUBSPOT_ENTERED_PREFIX}{value}"))[0]
+        when = fast_datetime(properties.get(f"{HUBSPOT_ENTERED_PREFIX}{value}"))[0]
         if when is not None:
             seen.add((when, first_field, value))
     for stage_field in view.stage_fields:
         versions = with_history.get(stage_field)
         for version in versions if isinstance(versions, Sequence) else ():
-            when = to_datetime(version.get("timestamp"))[0] if isinstance(version, Mapping) else None
+            when = fast_datetime(version.get("timestamp"))[0] if isinstance(version, Mapping) else None
             if when is not None:
                 seen.add((when, stage_field, _text_or_none(version.get("value"))))
     return seen
@@ -93,21 +95,22 @@ def _normalize(
     view: SystemView,
     compiled: CompiledDefinition,
     record_id: str,
-    value_of: Any,
+    values: Mapping[str, Any],
     events: list[RawEvent],
     work: tuple[datetime, ...],
     history_source: str,
 ) -> CanonicalLead:
     problems: list[Problem] = []
-    fields, date_only = _canonical_fields(view, value_of, problems)
-    stage_values = {name: _text_or_none(value_of(_stage_plan(name))) for name in view.stage_fields}
+    fields, date_only = _canonical_fields(view, values, problems)
+    stage_values = {name: _text_or_none(values.get(name)) for name in view.stage_fields}
     reading = read_stage(view.mapping, compiled.ranks, stage_values)
     for raw_field, raw_value in reading.unmapped:
         problems.append(Problem(ProblemKind.UNMAPPED_STAGE, raw_field, excerpt(raw_value)))
     if reading.stage is None and not reading.unmapped:
         problems.append(Problem(ProblemKind.NO_STAGE, ",".join(view.stage_fields)))
-    history = _stage_timeline(view, compiled, events, history_source)
-    locked = bool(view.lock_field) and str(value_of(_stage_plan(view.lock_field or ""))).lower() in view.lock_values
+    history = _stage_timeline(view, compiled, events, history_source) if events else ()
+    lock_field = view.lock_field
+    locked = lock_field is not None and str(values.get(lock_field)).lower() in view.lock_values
     return CanonicalLead(
         system=view.name,
         record_id=record_id,
@@ -121,36 +124,39 @@ def _normalize(
         converted=fields.get("converted") is True,
         locked=locked or fields.get("locked") is True,
         problems=tuple(problems),
-        date_only=frozenset(date_only),
+        date_only=date_only,
     )
 
 
-def _stage_plan(raw: str) -> FieldPlan:
-    return FieldPlan(raw, raw, tuple(raw.split(".")), FieldType.TEXT)
+_NO_DAYS: frozenset[str] = frozenset()
 
 
-def _canonical_fields(view: SystemView, value_of: Any, problems: list[Problem]) -> tuple[dict[str, Any], list[str]]:
-    fields: dict[str, Any] = {}
+def _canonical_fields(
+    view: SystemView, values: Mapping[str, Any], problems: list[Problem]
+) -> tuple[dict[str, Any], frozenset[str]]:
+    fields: dict[str, Any] = {"email_valid": False}
     date_only: list[str] = []
-    for plan in view.fields:
-        raw = value_of(plan)
-        if plan.kind is FieldType.EMAIL:
-            email, valid, problem = normalize_email(raw)
-            fields[plan.canonical], fields["email_valid"] = email, valid
-        elif plan.kind is FieldType.DATETIME:
-            fields[plan.canonical], day_only, problem = to_datetime(raw)
+    get = values.get
+    for canonical, raw_name, kind in view.specs:
+        raw = get(raw_name)
+        if kind is _DATETIME:
+            fields[canonical], day_only, problem = fast_datetime(raw)
             if day_only:
-                date_only.append(plan.canonical)
+                date_only.append(canonical)
+        elif kind is _TEXT:
+            fields[canonical], problem = fast_text(raw)
+        elif kind is _EMAIL:
+            email, valid, problem = normalize_email(raw)
+            fields[canonical], fields["email_valid"] = email, valid
         else:
-            fields[plan.canonical], problem = _CONVERTERS[plan.kind](raw)
+            fields[canonical], problem = _CONVERTERS[kind](raw)
         if problem is not None:
-            problems.append(Problem(problem, plan.raw, None if raw is None else excerpt(raw)))
-    if "email" not in fields:
-        fields["email_valid"] = False
-    return fields, date_only
+            problems.append(Problem(problem, raw_name, None if raw is None else excerpt(raw)))
+    return fields, frozenset(date_only) if date_only else _NO_DAYS
 
 
-_CONVERTERS = {FieldType.TEXT: to_text, FieldType.NUMBER: to_number, FieldType.BOOLEAN: to_boolean}
+_CONVERTERS = {FieldType.NUMBER: to_number, FieldType.BOOLEAN: to_boolean}
+_DATETIME, _TEXT, _EMAIL = FieldType.DATETIME, FieldType.TEXT, FieldType.EMAIL
 
 
 def _stage_timeline(
@@ -159,6 +165,10 @@ def _stage_timeline(
     """Replay raw field changes in time order and keep the moments the combined stage changed."""
     if not events:
         return ()
+    if len(events) == 1:
+        when, raw_field, raw_value = events[0]
+        stage = read_stage(view.mapping, compiled.ranks, {raw_field: raw_value}).stage
+        return (StageEvent(stage, when, source),)
     values: dict[str, str | None] = {}
     timeline: list[StageEvent] = []
     current: str | None = None

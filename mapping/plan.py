@@ -15,6 +15,7 @@ from mapping.criteria import conditions_failing, conditions_held
 from mapping.match import LeadPair
 from mapping.records import CanonicalLead
 from mapping.resolve import Resolution, Rule, has_unmapped_stage, resolve_pair
+from mapping.sla import SlaEntry, SlaEvaluator
 from mapping.stage_reading import read_stage
 
 REASON_LIMIT = 255  # fits a Salesforce text field
@@ -83,6 +84,7 @@ class Plan:
     corrections: list[Correction] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    sla: list[SlaEntry] = field(default_factory=list)
 
     def add(self, decision: LeadDecision) -> None:
         self.corrections.extend(decision.corrections)
@@ -108,11 +110,21 @@ def plan_pairs(
     compiled: CompiledDefinition,
     as_of: datetime,
     forward_only: Mapping[str, Sequence[str]] | None = None,
+    sla: SlaEvaluator | None = None,
+    first_observed: Mapping[tuple[str, str], datetime] | None = None,
 ) -> Plan:
+    """Resolve and plan every pair; with an `sla` evaluator, also the SLA clock of each lead as of `as_of`."""
     order = default_forward_only(compiled) if forward_only is None else forward_only
+    observed = first_observed or {}
     plan = Plan(compiled.version, as_of)
     for pair in pairs:
-        plan.add(decide(pair, compiled, order))
+        decision = decide(pair, compiled, order)
+        plan.add(decision)
+        record = pair.crm or pair.ma
+        if sla is not None and record is not None:
+            entry = sla.evaluate(pair, decision.resolution, as_of, observed.get(record.key))
+            if entry is not None:
+                plan.sla.append(entry)
     return plan
 
 

@@ -150,8 +150,10 @@ class _Context:
         newer = self._marketing_evidence(current, after=moved_at) if moved_at is not None else None
         if newer is None:
             return self.done(current.stage, Rule.SIDE_STAGE_HOLDS, _said(current))
+        # Newer evidence opens the way back; once back on the ladder, all marketing evidence counts (rule 2),
+        # so the lead lands where the next run would leave it.
         reenter = self.compiled.stage(current.stage or "").reenter_at
-        target = self.compiled.highest(reenter, newer)
+        target = self.compiled.highest(reenter, newer, self._marketing_evidence(current))
         detail = f"evidence after the move on {moved_at:%Y-%m-%d}" if moved_at else "newer evidence"
         engagement = self.fields.get("last_engagement_at")
         return self.done(target, Rule.SIDE_STAGE_REENTRY, _said(current), *self._ma_said(current),

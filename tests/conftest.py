@@ -7,6 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run (no flaky reds); `--hypothesis-profile thorough` explores far more.
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=150)
+settings.register_profile("dev", deadline=None, max_examples=150)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DEFINITIONS = REPO / "definitions"
