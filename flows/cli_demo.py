@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.cli_definitions import RenderFormat, load_or_exit, render_text
-from mapping.definition import Definition
-from mapping.definition import Stage
+from mapping.definition import Definition, Stage
 from mapping.publish import describe_criteria, describe_duration
 
 OUTPUT_DIR = Path(".leadsync")
