@@ -1,0 +1,90 @@
+"""The connector branch of leadsync's exception tree (the root is `mapping.errors.LeadsyncError`).
+
+    ConnectorError(system, operation)          a vendor API or the state store failed
+    ├── TransientError                         worth retrying (tenacity retries exactly these)
+    │   ├── RateLimitedError(retry_after)      429, or HubSpot's secondly/ten-secondly limit
+    │   ├── UnavailableError                   5xx, HTML error pages, connection resets, timeouts
+    │   ├── SessionExpiredError                Salesforce INVALID_SESSION_ID (re-login, capped)
+    │   └── RowLockError                       Salesforce UNABLE_TO_LOCK_ROW
+    ├── PermanentError                         retrying cannot help
+    │   ├── AuthError                          bad credentials or a refused login
+    │   ├── ForbiddenError                     missing permission
+    │   ├── NotFoundError                      the record or resource does not exist
+    │   └── InvalidRequestError                the request was refused as malformed (a bug, or bad data)
+    ├── BudgetExhaustedError(used, limit)      the run's share of the daily API budget is spent: stop cleanly
+    └── ConfigurationError(variable)           a missing or invalid setting, named by its variable
+
+Messages carry the system, the operation, status and vendor error codes: never bodies, tokens or emails.
+Per-record failures are `WriteOutcome` values, not exceptions.
+"""
+
+from __future__ import annotations
+
+from mapping.errors import LeadsyncError
+
+
+class ConnectorError(LeadsyncError):
+    def __init__(self, system: str, operation: str, detail: str = "") -> None:
+        self.system = system
+        self.operation = operation
+        self.detail = detail
+        super().__init__(f"{system} {operation} failed" + (f": {detail}" if detail else ""))
+
+
+class TransientError(ConnectorError):
+    """A failure that may succeed if tried again later."""
+
+
+class RateLimitedError(TransientError):
+    def __init__(self, system: str, operation: str, retry_after: float | None = None, detail: str = "") -> None:
+        self.retry_after = retry_after
+        super().__init__(system, operation, detail or "rate limited")
+
+
+class UnavailableError(TransientError):
+    """The service answered 5xx, an HTML error page, or not at all (reset, timeout)."""
+
+
+class SessionExpiredError(TransientError):
+    """The session id or token is no longer valid; the connector logs in again (a bounded number of times)."""
+
+
+class RowLockError(TransientError):
+    """Salesforce could not lock a row another process was updating."""
+
+
+class PermanentError(ConnectorError):
+    """A failure that retrying cannot fix."""
+
+
+class AuthError(PermanentError):
+    pass
+
+
+class ForbiddenError(PermanentError):
+    pass
+
+
+class NotFoundError(PermanentError):
+    pass
+
+
+class InvalidRequestError(PermanentError):
+    pass
+
+
+class BudgetExhaustedError(ConnectorError):
+    """The configured share of the daily API budget is used; the run checkpoints and stops."""
+
+    def __init__(self, system: str, used: int, limit: int) -> None:
+        self.used = used
+        self.limit = limit
+        super().__init__(system, "budget", f"{used} of {limit} calls allowed for this run are used")
+
+
+class ConfigurationError(LeadsyncError):
+    """A setting is missing or invalid; the message names the environment variable to fix."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {problem}")
