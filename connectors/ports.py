@@ -56,6 +56,10 @@ class LeadSource(Protocol):
 
     def read_records(self, record_ids: Sequence[str]) -> list[RawRecord]: ...
 
+    def find_by_emails(self, emails: Sequence[str]) -> list[RawRecord]:
+        """Records whose email is one of `emails` (normalized), in batched calls: finds a changed lead's partner."""
+        ...
+
 
 class EvidenceSource(Protocol):
     """Reads stage history and work evidence for many records in batched queries."""

@@ -1,0 +1,170 @@
+"""In-memory stand-ins for a Salesforce org and a HubSpot portal, implementing every port.
+
+For fast tests of the orchestration above the connectors. They keep the vendors' raw record shapes and batch
+sizes, count calls, and expose state (`records`, `writes`) for assertions instead of mock call lists.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.errors import RateLimitedError
+from connectors.ports import RawRecord, StageEvidence, TimeWindow, WriteOutcome
+from mapping.convert import to_datetime
+from mapping.plan import Correction
+from mapping.sla import SlaEntry
+from mapping.stage_diff import PicklistValue, StageDiff
+
+PAGE = {"salesforce": 2000, "hubspot": 200}
+WRITE_BATCH = {"salesforce": 200, "hubspot": 100}
+
+
+@dataclass
+class InMemorySystem:
+    """One system's records, keyed by id; `fail_on_call` raises a rate limit on that call number (1-based)."""
+
+    system: str
+    records: dict[str, RawRecord] = field(default_factory=dict)
+    history: dict[str, list[RawRecord]] = field(default_factory=dict)
+    activities: dict[str, list[RawRecord]] = field(default_factory=dict)
+    picklists: dict[str, list[PicklistValue]] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+    writes: list[tuple[str, str, str | None]] = field(default_factory=list)
+    flags: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # record id -> (code, message)
+    fail_on_call: int | None = None
+
+    def load(self, records: Iterable[RawRecord]) -> None:
+        for record in records:
+            self.records[self._id(record)] = record
+
+    # --- LeadSource / EvidenceSource ------------------------------------------------------------------
+
+    def count_changed(self, window: TimeWindow) -> int:
+        self._call("count")
+        return sum(1 for record in self.records.values() if self._in(window, record))
+
+    def iter_changed(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
+        matching = sorted((r for r in self.records.values() if self._in(window, r)), key=self._order)
+        size = PAGE[self.system]
+        for start in range(0, len(matching), size):
+            self._call("pull")
+            yield [dict(record) for record in matching[start : start + size]]
+
+    def read_records(self, record_ids: Sequence[str]) -> list[RawRecord]:
+        found = []
+        for chunk in _chunks(list(record_ids), WRITE_BATCH[self.system]):
+            self._call("read")
+            found += [dict(self.records[i]) for i in chunk if i in self.records]
+        return found
+
+    def find_by_emails(self, emails: Sequence[str]) -> list[RawRecord]:
+        wanted = {e.lower() for e in emails}
+        found = []
+        for _ in _chunks(list(wanted), WRITE_BATCH[self.system]):
+            self._call("find")
+        for record in self.records.values():
+            email = self._values(record).get(self._email_field)
+            if isinstance(email, str) and email.strip().lower() in wanted:
+                found.append(dict(record))
+        return found
+
+    def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
+        self._call("evidence")
+        ids = set(record_ids)
+        return StageEvidence(
+            {i: rows for i, rows in self.history.items() if i in ids},
+            {i: rows for i, rows in self.activities.items() if i in ids},
+        )
+
+    # --- StageWriter ----------------------------------------------------------------------------------
+
+    def apply_corrections(self, corrections: Sequence[Correction]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        for step in sorted({c.step for c in corrections}):
+            ordered = [c for c in corrections if c.step == step]
+            records = list(dict.fromkeys(c.record_id for c in ordered))
+            for chunk in _chunks(records, WRITE_BATCH[self.system]):
+                self._call("write")
+                outcomes += [self._apply(record_id, [c for c in ordered if c.record_id == record_id]) for record_id in chunk]
+        return outcomes
+
+    def _apply(self, record_id: str, corrections: list[Correction]) -> WriteOutcome:
+        if record_id in self.rejected:
+            code, message = self.rejected[record_id]
+            return WriteOutcome(record_id, False, code, message)
+        if record_id not in self.records:
+            return WriteOutcome(record_id, False, "NOT_FOUND", "no such record")
+        values = self._values(self.records[record_id])
+        for correction in corrections:
+            values[correction.field] = correction.after if self.system == "salesforce" else (correction.after or "")
+            self.writes.append((record_id, correction.field, correction.after))
+        return WriteOutcome(record_id, True)
+
+    def read_stage_values(self, record_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        return {self._id(r): dict(self._values(r)) for r in self.read_records(record_ids)}
+
+    # --- PicklistAdmin / SlaFlagWriter ------------------------------------------------------------------
+
+    def read_picklist(self, field_name: str) -> list[PicklistValue]:
+        self._call("picklist_read")
+        return list(self.picklists.get(field_name, []))
+
+    def add_picklist_values(self, diff: StageDiff) -> WriteOutcome:
+        self._call("picklist_write")
+        self.picklists[diff.field] = list(diff.full)
+        return WriteOutcome(diff.field, True)
+
+    def write_sla_flags(self, entries: Sequence[SlaEntry], clear: Sequence[str]) -> list[WriteOutcome]:
+        outcomes = []
+        for chunk in _chunks([*entries, *clear], WRITE_BATCH[self.system]):
+            self._call("flags")
+            for item in chunk:
+                if isinstance(item, str):
+                    self.flags.pop(item, None)
+                    outcomes.append(WriteOutcome(item, True))
+                else:
+                    self.flags[item.record_id] = item.stage
+                    outcomes.append(WriteOutcome(item.record_id, True))
+        return outcomes
+
+    # --- shapes -------------------------------------------------------------------------------------------
+
+    @property
+    def _email_field(self) -> str:
+        return "Email" if self.system == "salesforce" else "email"
+
+    def _id(self, record: RawRecord) -> str:
+        return str(record["Id"] if self.system == "salesforce" else record["id"])
+
+    def _values(self, record: RawRecord) -> dict[str, Any]:
+        return record if self.system == "salesforce" else record.setdefault("properties", {})
+
+    def _modified(self, record: RawRecord) -> datetime | None:
+        name = "SystemModstamp" if self.system == "salesforce" else "lastmodifieddate"
+        return to_datetime(self._values(record).get(name))[0]
+
+    def _in(self, window: TimeWindow, record: RawRecord) -> bool:
+        modified = self._modified(record)
+        return modified is not None and window.start <= modified < window.end
+
+    def _order(self, record: RawRecord) -> tuple[datetime, str]:
+        return (self._modified(record) or window_floor(), self._id(record))
+
+    def _call(self, operation: str) -> None:
+        self.calls[operation] += 1
+        if self.fail_on_call is not None and sum(self.calls.values()) == self.fail_on_call:
+            raise RateLimitedError(self.system, operation, retry_after=0.0)
+
+
+def window_floor() -> datetime:
+    return datetime.min.replace(tzinfo=UTC)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
