@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
+from functools import reduce
 from typing import Any
 
 from .properties import PropertyRegistry
@@ -52,18 +53,31 @@ def compile_groups(registry: PropertyRegistry, groups: Any) -> Predicate:
     if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
         raise validation_error("filterGroups must be a list of objects")
     filter_lists = [g.get("filters") or [] for g in groups]
-    if len(groups) > MAX_GROUPS or any(len(f) > MAX_PER_GROUP for f in filter_lists) or (
-        sum(len(f) for f in filter_lists) > MAX_FILTERS
+    if (
+        len(groups) > MAX_GROUPS
+        or any(len(f) > MAX_PER_GROUP for f in filter_lists)
+        or (sum(len(f) for f in filter_lists) > MAX_FILTERS)
     ):
         raise validation_error(
             f"Too many filters: at most {MAX_GROUPS} filterGroups, {MAX_PER_GROUP} filters per group "
             f"and {MAX_FILTERS} filters in total"
         )
-    compiled = [[compile_filter(registry, f) for f in filters] for filters in filter_lists]
-    compiled = [group for group in compiled if group]
-    if not compiled:
-        return lambda contact: True
-    return lambda contact: any(all(test(contact) for test in group) for group in compiled)
+    compiled = [
+        _all_of([compile_filter(registry, f) for f in filters]) for filters in filter_lists if filters
+    ]
+    return reduce(_either, compiled) if compiled else (lambda contact: True)
+
+
+def _all_of(tests: list[Predicate]) -> Predicate:
+    return reduce(_both, tests)
+
+
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda contact: first(contact) and second(contact)
+
+
+def _either(first: Predicate, second: Predicate) -> Predicate:
+    return lambda contact: first(contact) or second(contact)
 
 
 def compile_filter(registry: PropertyRegistry, raw: Json) -> Predicate:
@@ -87,6 +101,7 @@ def operand(raw: Any, kind: str) -> Value:
     if raw is None:
         raise validation_error("This filter needs a value")
     text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    parsed: Value | None
     if kind == "datetime":
         parsed = ms_from_text(text)
     elif kind == "number":
@@ -125,7 +140,7 @@ def _membership(negate: bool) -> Callable[[Getter, Json, str], Predicate]:
 
 
 def _presence(present: bool) -> Callable[[Getter, Json, str], Predicate]:
-    return lambda read, raw, kind: (lambda c: (read(c) is not None) == present)
+    return lambda read, raw, kind: lambda c: (read(c) is not None) == present
 
 
 def _tokens(negate: bool) -> Callable[[Getter, Json, str], Predicate]:

@@ -43,8 +43,9 @@ def rate_limit_body(policy: str, app_id: int, portal_id: int) -> Json:
 class RateLimiter:
     """Counts admitted calls in the windows the switches enable; refused calls are not counted."""
 
-    def __init__(self, switches: Switches, app_id: int, portal_id: int,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, switches: Switches, app_id: int, portal_id: int, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._switches = switches
         self._app_id = app_id
         self._portal_id = portal_id
@@ -87,7 +88,11 @@ class RateLimiter:
         switches = self._switches
         if switches.daily_limit is not None and self._daily >= switches.daily_limit:
             return self._refuse("DAILY", _seconds_to_midnight())
-        if is_search and switches.search_per_second is not None and len(self._search) >= switches.search_per_second:
+        if (
+            is_search
+            and switches.search_per_second is not None
+            and len(self._search) >= switches.search_per_second
+        ):
             return self._refuse("SECONDLY", self._search[0] + 1.0 - now)
         counts = not is_search or switches.search_counts_toward_burst
         if counts and switches.limit_per_10s is not None and len(self._burst) >= switches.limit_per_10s:

@@ -24,18 +24,30 @@ class OwnerBook:
 
     def _one(self, raw: dict[str, Any], now_ms: int) -> Json:
         owner_id = str(raw.get("id") or self._next_id)
-        self._next_id = max(self._next_id, int(owner_id) + 1) if owner_id.isdigit() else self._next_id + 1
+        self._next_id += 1
         stamp = iso_from_ms(now_ms)
-        user_id = int(raw.get("userId", int(owner_id) % 10_000_000 + 5_000_000 if owner_id.isdigit() else 1))
+        user_id = int(raw.get("userId", 5_000_000 + len(self._owners)))
         return {
-            "id": owner_id, "email": raw.get("email", f"owner{owner_id}@example.com"),
-            "firstName": raw.get("firstName", ""), "lastName": raw.get("lastName", ""), "userId": user_id,
-            "userIdIncludingInactive": user_id, "type": "PERSON", "teams": raw.get("teams", []),
-            "createdAt": stamp, "updatedAt": stamp, "archived": bool(raw.get("archived", False)),
+            "id": owner_id,
+            "email": raw.get("email", f"owner{owner_id}@example.com"),
+            "firstName": raw.get("firstName", ""),
+            "lastName": raw.get("lastName", ""),
+            "userId": user_id,
+            "userIdIncludingInactive": user_id,
+            "type": "PERSON",
+            "teams": raw.get("teams", []),
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "archived": bool(raw.get("archived", False)),
         }
 
-    def ids(self) -> list[str]:
-        return [owner["id"] for owner in self._owners.values() if not owner["archived"]]
+    def options(self) -> list[Json]:
+        """The `hubspot_owner_id` options: one per active owner."""
+        live = [o for o in self._owners.values() if not o["archived"]]
+        return [
+            {"label": f"{o['firstName']} {o['lastName']}".strip() or o["email"], "value": o["id"]}
+            for o in live
+        ]
 
     def get(self, owner_id: str, archived: bool) -> Json:
         owner = self._owners.get(owner_id)

@@ -1,4 +1,4 @@
-"""Pipelines and stages (§5): deals `default`, leads `lead-pipeline-id`, and the contact lifecycle pipeline."""
+"""Pipelines and stages (§5): deals `default`, leads `lead-pipeline-id`, the contact lifecycle pipeline."""
 
 from __future__ import annotations
 
@@ -10,14 +10,32 @@ from .timestamps import iso_from_ms
 from .wire import ApiError, Json, error_body, not_found, validation_error
 
 LIFECYCLE_PIPELINE = "contacts-lifecycle-pipeline"
-TYPE_ALIASES = {"0-1": "contacts", "contact": "contacts", "0-3": "deals", "deal": "deals", "0-136": "leads",
-                "lead": "leads", "0-5": "tickets", "ticket": "tickets"}
-DEAL_STAGES = (("appointmentscheduled", "Appointment Scheduled", "0.2"), ("qualifiedtobuy", "Qualified To Buy", "0.4"),
-               ("presentationscheduled", "Presentation Scheduled", "0.6"),
-               ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"), ("contractsent", "Contract Sent", "0.9"),
-               ("closedwon", "Closed Won", "1.0"), ("closedlost", "Closed Lost", "0.0"))
-LEAD_STAGES = (("new-stage-id", "New"), ("attempting-stage-id", "Attempting"), ("connected-stage-id", "Connected"),
-               ("qualified-stage-id", "Qualified"), ("unqualified-stage-id", "Disqualified"))
+TYPE_ALIASES = {
+    "0-1": "contacts",
+    "contact": "contacts",
+    "0-3": "deals",
+    "deal": "deals",
+    "0-136": "leads",
+    "lead": "leads",
+    "0-5": "tickets",
+    "ticket": "tickets",
+}
+DEAL_STAGES = (
+    ("appointmentscheduled", "Appointment Scheduled", "0.2"),
+    ("qualifiedtobuy", "Qualified To Buy", "0.4"),
+    ("presentationscheduled", "Presentation Scheduled", "0.6"),
+    ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
+    ("contractsent", "Contract Sent", "0.9"),
+    ("closedwon", "Closed Won", "1.0"),
+    ("closedlost", "Closed Lost", "0.0"),
+)
+LEAD_STAGES = (
+    ("new-stage-id", "New"),
+    ("attempting-stage-id", "Attempting"),
+    ("connected-stage-id", "Connected"),
+    ("qualified-stage-id", "Qualified"),
+    ("unqualified-stage-id", "Disqualified"),
+)
 
 
 @dataclass
@@ -31,9 +49,16 @@ class Stage:
 
     def render(self) -> Json:
         stamp = iso_from_ms(self.updated_ms)
-        return {"id": self.id, "label": self.label, "displayOrder": self.display_order, "metadata": self.metadata,
-                "createdAt": iso_from_ms(0), "updatedAt": stamp, "archived": self.archived,
-                "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "displayOrder": self.display_order,
+            "metadata": self.metadata,
+            "createdAt": iso_from_ms(0),
+            "updatedAt": stamp,
+            "archived": self.archived,
+            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+        }
 
 
 @dataclass
@@ -46,8 +71,15 @@ class Pipeline:
     def render(self) -> Json:
         live = [stage.render() for stage in self.stages if not stage.archived]
         updated = max((stage.updated_ms for stage in self.stages), default=0)
-        return {"id": self.id, "label": self.label, "displayOrder": self.display_order, "stages": live,
-                "createdAt": iso_from_ms(0), "updatedAt": iso_from_ms(updated), "archived": False}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "displayOrder": self.display_order,
+            "stages": live,
+            "createdAt": iso_from_ms(0),
+            "updatedAt": iso_from_ms(updated),
+            "archived": False,
+        }
 
 
 class PipelineBook:
@@ -56,8 +88,10 @@ class PipelineBook:
     def __init__(self, registry: PropertyRegistry) -> None:
         self._registry = registry
         self._next_id = 1213103916
-        deals = [Stage(i, label, n, {"isClosed": str(i.startswith("closed")).lower(), "probability": p})
-                 for n, (i, label, p) in enumerate(DEAL_STAGES)]
+        deals = [
+            Stage(i, label, n, {"isClosed": str(i.startswith("closed")).lower(), "probability": p})
+            for n, (i, label, p) in enumerate(DEAL_STAGES)
+        ]
         leads = [Stage(i, label, n) for n, (i, label) in enumerate(LEAD_STAGES)]
         self._books: dict[str, dict[str, Pipeline]] = {
             "deals": {"default": Pipeline("default", "Sales Pipeline", deals)},
@@ -97,9 +131,14 @@ class PipelineBook:
             pipeline.stages.append(stage)
         return stage
 
-    def update_stage(self, object_type: str, pipeline_id: str, stage_id: str, body: Any, now_ms: int) -> Stage:
+    def update_stage(
+        self, object_type: str, pipeline_id: str, stage_id: str, body: Any, now_ms: int
+    ) -> Stage:
         if _kind(object_type) == "contacts":
-            raise ApiError(400, error_body("VALIDATION_ERROR", "Edit lifecycle stages through the lifecyclestage property"))
+            raise ApiError(
+                400,
+                error_body("VALIDATION_ERROR", "Edit lifecycle stages through the lifecyclestage property"),
+            )
         stage = self.stage(object_type, pipeline_id, stage_id)
         if not isinstance(body, dict):
             raise validation_error("The stage must be a JSON object")
@@ -118,7 +157,9 @@ class PipelineBook:
 
     def _add_lifecycle_option(self, stage: Stage, now_ms: int) -> None:
         options = list(self._registry.options("lifecyclestage"))
-        options.append({"label": stage.label, "value": stage.id, "displayOrder": stage.display_order, "hidden": False})
+        options.append(
+            {"label": stage.label, "value": stage.id, "displayOrder": stage.display_order, "hidden": False}
+        )
         options.sort(key=lambda option: option["displayOrder"])
         self._registry.set_options("lifecyclestage", options, now_ms)
 

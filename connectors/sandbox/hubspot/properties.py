@@ -17,8 +17,15 @@ from .schema import (
 from .timestamps import iso_from_ms, ms_from_text
 from .wire import ApiError, Json, error_body, not_found, validation_error
 
-PATCHABLE = {"label": "label", "description": "description", "groupName": "group", "hidden": "hidden",
-             "displayOrder": "display_order", "type": "type", "fieldType": "field_type"}
+PATCHABLE = {
+    "label": "label",
+    "description": "description",
+    "groupName": "group",
+    "hidden": "hidden",
+    "displayOrder": "display_order",
+    "type": "type",
+    "fieldType": "field_type",
+}
 
 
 class PropertyRegistry:
@@ -96,13 +103,21 @@ class PropertyRegistry:
         if not isinstance(name, str) or not name:
             raise validation_error("Property name is required")
         if self.get(name) is not None:
-            raise ApiError(409, error_body("OBJECT_ALREADY_EXISTS", f"A property named '{name}' already exists."))
+            raise ApiError(
+                409, error_body("OBJECT_ALREADY_EXISTS", f"A property named '{name}' already exists.")
+            )
         definition = PropertyDef(
-            name=name, label=body.get("label", name), type=body.get("type", "string"),
-            field_type=body.get("fieldType", "text"), group=body.get("groupName", "contactinformation"),
+            name=name,
+            label=body.get("label", name),
+            type=body.get("type", "string"),
+            field_type=body.get("fieldType", "text"),
+            group=body.get("groupName", "contactinformation"),
             options=[_option(o, i) for i, o in enumerate(_checked_options(body.get("options", [])))],
-            read_only_definition=False, hubspot_defined=False, has_unique_value=bool(body.get("hasUniqueValue")),
-            description=body.get("description", ""), updated_ms=now_ms,
+            read_only_definition=False,
+            hubspot_defined=False,
+            has_unique_value=bool(body.get("hasUniqueValue")),
+            description=body.get("description", ""),
+            updated_ms=now_ms,
         )
         self._defs[name] = definition
         return definition
@@ -113,26 +128,40 @@ class PropertyRegistry:
         if definition is None:
             return _invalid(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
         if definition.read_only_value and not system:
-            return _invalid(name, f'"{name}" is a read only property; its value cannot be set.', "READ_ONLY_VALUE")
+            return _invalid(
+                name, f'"{name}" is a read only property; its value cannot be set.', "READ_ONLY_VALUE"
+            )
         if value == "":
             return None
         return _check_type(definition, value)
 
     def render(self, definition: PropertyDef) -> Json:
-        metadata: Json = {"archivable": not definition.hubspot_defined,
-                          "readOnlyDefinition": definition.read_only_definition,
-                          "readOnlyValue": definition.read_only_value}
+        metadata: Json = {
+            "archivable": not definition.hubspot_defined,
+            "readOnlyDefinition": definition.read_only_definition,
+            "readOnlyValue": definition.read_only_value,
+        }
         if definition.read_only_options is not None:
             metadata["readOnlyOptions"] = definition.read_only_options
         return {
-            "name": definition.name, "label": definition.label, "type": definition.type,
-            "fieldType": definition.field_type, "groupName": definition.group,
-            "description": definition.description, "options": definition.options,
-            "displayOrder": definition.display_order, "hidden": definition.hidden,
-            "hasUniqueValue": definition.has_unique_value, "formField": not definition.read_only_value,
-            "calculated": False, "externalOptions": False, "hubspotDefined": definition.hubspot_defined,
-            "modificationMetadata": metadata, "createdAt": iso_from_ms(self._now_ms),
-            "updatedAt": iso_from_ms(definition.updated_ms or self._now_ms), "archived": False,
+            "name": definition.name,
+            "label": definition.label,
+            "type": definition.type,
+            "fieldType": definition.field_type,
+            "groupName": definition.group,
+            "description": definition.description,
+            "options": definition.options,
+            "displayOrder": definition.display_order,
+            "hidden": definition.hidden,
+            "hasUniqueValue": definition.has_unique_value,
+            "formField": not definition.read_only_value,
+            "calculated": False,
+            "externalOptions": False,
+            "hubspotDefined": definition.hubspot_defined,
+            "modificationMetadata": metadata,
+            "createdAt": iso_from_ms(self._now_ms),
+            "updatedAt": iso_from_ms(definition.updated_ms or self._now_ms),
+            "archived": False,
         }
 
 
@@ -143,7 +172,9 @@ def _options_editable(definition: PropertyDef, lifecycle_patchable: bool) -> boo
 
 
 def _checked_options(raw: Any) -> list[Option]:
-    if not isinstance(raw, list) or not all(isinstance(o, dict) and "label" in o and "value" in o for o in raw):
+    if not isinstance(raw, list) or not all(
+        isinstance(o, dict) and "label" in o and "value" in o for o in raw
+    ):
         raise validation_error("Each option needs a label and a value")
     values = [str(option["value"]) for option in raw]
     if len(set(values)) != len(values):
@@ -153,8 +184,11 @@ def _checked_options(raw: Any) -> list[Option]:
 
 def _option(raw: Option, order: int) -> Option:
     return {
-        "label": str(raw["label"]), "value": str(raw["value"]), "description": str(raw.get("description", "")),
-        "displayOrder": int(raw.get("displayOrder", order)), "hidden": bool(raw.get("hidden", False)),
+        "label": str(raw["label"]),
+        "value": str(raw["value"]),
+        "description": str(raw.get("description", "")),
+        "displayOrder": int(raw.get("displayOrder", order)),
+        "hidden": bool(raw.get("hidden", False)),
     }
 
 

@@ -13,7 +13,7 @@ ALWAYS_RETURNED = ("hs_object_id", "createdate", "lastmodifieddate")
 
 
 def selection(requested: Sequence[str] | None) -> tuple[str, ...]:
-    """The property names a response carries: the defaults, or those asked for plus the always-returned ones."""
+    """The property names a response carries: the defaults, or those asked for plus the always-returned."""
     if not requested:
         return DEFAULT_PROPERTIES
     names = dict.fromkeys(requested)

@@ -38,7 +38,13 @@ SALESFORCE_PROPERTIES: tuple[str, ...] = (
     "salesforce_create_date",
     "salesforceownerid",
 )
-FIELD_TYPES = {"string": "text", "number": "number", "datetime": "date", "date": "date", "bool": "booleancheckbox"}
+FIELD_TYPES = {
+    "string": "text",
+    "number": "number",
+    "datetime": "date",
+    "date": "date",
+    "bool": "booleancheckbox",
+}
 
 
 @dataclass
@@ -87,10 +93,17 @@ def default_properties() -> list[PropertyDef]:
         _plain("jobtitle", "Job Title"),
         _plain("country", "Country/Region"),
         _plain("hs_analytics_source", "Original Traffic Source", group="analyticsinformation"),
-        PropertyDef("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", options=options_of(LIFECYCLE_STAGES)),
         PropertyDef(
-            "hs_lead_status", "Lead Status", "enumeration", "radio", group="sales_properties",
-            options=options_of(LEAD_STATUSES), read_only_options=False,
+            "lifecyclestage", "Lifecycle Stage", "enumeration", "radio", options=options_of(LIFECYCLE_STAGES)
+        ),
+        PropertyDef(
+            "hs_lead_status",
+            "Lead Status",
+            "enumeration",
+            "radio",
+            group="sales_properties",
+            options=options_of(LEAD_STATUSES),
+            read_only_options=False,
         ),
         PropertyDef("hubspot_owner_id", "Contact owner", "enumeration", "select", group="sales_properties"),
         _system("hubspot_owner_assigneddate", "Owner assigned date", group="sales_properties"),

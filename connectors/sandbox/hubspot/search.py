@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from .filters import Predicate, compile_groups, getter
+from .matches import MatchList, order_key
 from .properties import PropertyRegistry
 from .render import render, selection
 from .store import Contact, ContactStore
@@ -19,7 +19,6 @@ from .wire import Json, validation_error
 MAX_PAGE = 200
 RESULT_CAP = 10_000
 QUERY_FIELDS = ("email", "firstname", "lastname", "phone", "company")
-SortKey = Callable[[Contact], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,15 @@ def _offset(raw: Any) -> int:
 
 
 class Searcher:
-    """Evaluates searches over the store's searchable view, caching the ordered matches per store version."""
+    """Evaluates searches over the store's searchable view; recent queries keep their matches up to date."""
 
-    def __init__(self, store: ContactStore, registry: PropertyRegistry, switches: Switches, cache_size: int = 32):
+    def __init__(
+        self, store: ContactStore, registry: PropertyRegistry, switches: Switches, cache_size: int = 8
+    ):
         self.store = store
         self.registry = registry
         self.switches = switches
-        self._cache: OrderedDict[bytes, tuple[int, list[Contact]]] = OrderedDict()
+        self._cache: OrderedDict[bytes, MatchList] = OrderedDict()
         self._cache_size = cache_size
 
     def search(self, request: SearchRequest, now_ms: int) -> Json:
@@ -113,35 +114,24 @@ class Searcher:
     def _matches(self, request: SearchRequest) -> list[Contact]:
         key = request.cache_key()
         cached = self._cache.get(key)
-        if cached is not None and cached[0] == self.store.version:
+        if cached is not None and (cached.version == self.store.version or cached.refresh(self.store)):
             self._cache.move_to_end(key)
-            return cached[1]
-        matches = self._evaluate(request)
-        self._cache[key] = (self.store.version, matches)
+            return cached.contacts
+        fresh = self._evaluate(request)
+        self._cache[key] = fresh
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return matches
+        return fresh.contacts
 
-    def _evaluate(self, request: SearchRequest) -> list[Contact]:
+    def _evaluate(self, request: SearchRequest) -> MatchList:
         test = compile_groups(self.registry, request.groups)
         if request.query:
             test = _with_query(test, request.query)
-        matches = [contact for contact in self.store.searchable() if test(contact)]
         sorts = request.sorts
         if sorts and sorts[-1] == ("hs_object_id", False):
-            sorts = sorts[:-1]  # the view is already in id order
-        for name, descending in reversed(sorts):  # stable sorts: ties stay in id order
-            matches.sort(key=self._sort_key(name), reverse=descending)
-        return matches
-
-    def _sort_key(self, name: str) -> SortKey:
-        read = getter(self.registry, name)
-
-        def key(contact: Contact) -> tuple[Any, ...]:
-            value = read(contact)
-            return (1, 0) if value is None else (0, value)
-
-        return key
+            sorts = sorts[:-1]  # ties are broken by id anyway
+        order = order_key([(getter(self.registry, name), descending) for name, descending in sorts])
+        return MatchList(self.store, test, order, by_id_only=not sorts)
 
 
 def _with_query(test: Predicate, query: str) -> Predicate:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 
 HistoryEntry = tuple[str, int, str, str | None]  # value, timestamp ms, sourceType, sourceId
+LOG_LIMIT = 50_000
 
 
 class Contact:
@@ -44,11 +45,14 @@ class ContactStore:
         self.lock = threading.RLock()
         self._by_id: dict[int, Contact] = {}
         self._ids: list[int] = []
+        self._ordered: list[Contact] = []  # parallel to _ids
         self._unsorted = False
         self._emails: dict[str, int] = {}
         self._pending: dict[int, tuple[int, Contact | None]] = {}
         self.next_id = 1
         self.version = 0
+        self._log: list[int] = []  # the contact each version step changed, from version _log_base on
+        self._log_base = 0
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -60,9 +64,23 @@ class ContactStore:
             self._unsorted = True
         self._by_id[contact.id] = contact
         self._ids.append(contact.id)
+        self._ordered.append(contact)
         self.next_id = max(self.next_id, contact.id + 1)
         self.index_email(contact, None)
+        self.touch(contact.id)
+
+    def touch(self, contact_id: int) -> None:
+        """Record that what search sees of `contact_id` may have changed."""
         self.version += 1
+        if len(self._log) >= LOG_LIMIT:
+            self._log_base, self._log = self.version - 1, []
+        self._log.append(contact_id)
+
+    def changed_since(self, version: int) -> set[int] | None:
+        """Contacts touched after `version`; None when the log no longer reaches back that far."""
+        if version < self._log_base:
+            return None
+        return set(self._log[version - self._log_base :])
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -83,7 +101,7 @@ class ContactStore:
             self._emails[email.strip().lower()] = contact.id
 
     def find(self, identifier: str, id_property: str | None, *, archived: bool = False) -> Contact | None:
-        """The contact `identifier` names (an id, or a unique property value), in the requested archive state."""
+        """What `identifier` names (an id or a unique property value) in the requested archive state."""
         if id_property and id_property != "hs_object_id":
             contact = self.by_email(identifier) if id_property == "email" else None
         else:
@@ -94,20 +112,21 @@ class ContactStore:
 
     def ordered_ids(self) -> list[int]:
         if self._unsorted:
-            self._ids.sort()
+            self._ordered.sort(key=lambda contact: contact.id)
+            self._ids = [contact.id for contact in self._ordered]
             self._unsorted = False
         return self._ids
 
     def page(self, after: int, limit: int, *, archived: bool) -> tuple[list[Contact], int | None]:
-        """Up to `limit` contacts with id > `after`, ascending, and the cursor of the next page if any."""
+        """Up to `limit` contacts with id >= `after`, ascending, and the next page's cursor (its first id)."""
         ids = self.ordered_ids()
         found: list[Contact] = []
-        for index in range(bisect_right(ids, after), len(ids)):
-            contact = self._by_id[ids[index]]
+        for index in range(bisect_left(ids, after), len(ids)):
+            contact = self._ordered[index]
             if (contact.archived_ms is not None) != archived:
                 continue
             if len(found) == limit:
-                return found, found[-1].id
+                return found, contact.id
             found.append(contact)
         return found, None
 
@@ -116,7 +135,7 @@ class ContactStore:
         email = contact.props.get("email")
         if email and self._emails.get(email.strip().lower()) == contact.id:
             del self._emails[email.strip().lower()]
-        self.version += 1
+        self.touch(contact.id)
 
     def hold_for_index(self, contact: Contact, before: Contact | None, until_ms: int) -> None:
         """Keep `before` (None: nothing) as what search sees of `contact` until `until_ms` (index lag)."""
@@ -127,16 +146,28 @@ class ContactStore:
         expired = [cid for cid, (until, _) in self._pending.items() if until <= now_ms]
         for contact_id in expired:
             del self._pending[contact_id]
-        if expired:
-            self.version += 1
+            self.touch(contact_id)
 
-    def searchable(self) -> Iterator[Contact]:
-        """Every active contact as the (possibly lagging) search index sees it, in id order."""
+    def matching(self, test: Callable[[Contact], bool]) -> list[Contact]:
+        """Active contacts as the (possibly lagging) search index sees them that pass `test`, in id order."""
+        self.ordered_ids()
+        if not self._pending:
+            return [contact for contact in self._ordered if contact.archived_ms is None and test(contact)]
+        return [contact for contact in self._lagging_view() if test(contact)]
+
+    def search_view(self, contact_id: int) -> Contact | None:
+        """What the search index holds for one contact now: itself, a held older version, or nothing."""
+        contact = self._by_id.get(contact_id)
+        held = self._pending.get(contact_id)
+        if held is not None:
+            contact = held[1]
+        return contact if contact is not None and contact.archived_ms is None else None
+
+    def _lagging_view(self) -> Iterator[Contact]:
         pending = self._pending
-        for contact_id in self.ordered_ids():
-            contact = self._by_id[contact_id]
-            if pending and contact_id in pending:
-                held = pending[contact_id][1]
+        for contact in self._ordered:
+            if contact.id in pending:
+                held = pending[contact.id][1]
                 if held is None:
                     continue
                 contact = held

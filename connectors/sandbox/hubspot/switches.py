@@ -1,4 +1,4 @@
-"""Realism switches of the HubSpot sandbox, settable at start and while serving (admin `POST /__sandbox/switches`)."""
+"""Realism switches of the HubSpot sandbox, set at start or while serving (`POST /__sandbox/switches`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .schema import SALESFORCE_PROPERTIES
 
 @dataclass
 class Switches:
-    """Where real behaviour is uncertain (hubspot.md [U]) the choice is a switch; a `None` limit is not enforced."""
+    """Where real behaviour is uncertain (hubspot.md [U]) it is a switch; a `None` limit is not enforced."""
 
     lifecycle_backward: Literal["ignore", "reject"] = "ignore"  # §6.1: silently kept vs 400
     index_lag_ms: int = 0  # search sees a write only this long after it (§3)
@@ -24,7 +24,9 @@ class Switches:
     search_limit_over_max: Literal["reject", "clamp"] = "reject"  # limit > 200
     lifecycle_options_patchable: bool = True  # PATCH of lifecyclestage options (§4, undocumented)
     default_lifecyclestage: str | None = "lead"  # set on create when absent (§2.4)
-    salesforce_properties: frozenset[str] = field(default_factory=frozenset)  # §6.4, subset of the connector's
+    salesforce_properties: frozenset[str] = field(
+        default_factory=frozenset
+    )  # §6.4, subset of the connector's
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply `changes` (JSON-shaped), checking names and value kinds."""

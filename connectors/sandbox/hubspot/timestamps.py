@@ -12,6 +12,19 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
 
+class ManualClock:
+    """A millisecond clock moved by hand, for deterministic tests and demos."""
+
+    def __init__(self, start_ms: int = 1_780_000_000_000) -> None:
+        self.now_ms = start_ms
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, ms: int) -> None:
+        self.now_ms += ms
+
+
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 

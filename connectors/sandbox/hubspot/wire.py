@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from ..runtime import Fault
+from connectors.sandbox.runtime import Fault
 
 JSON_TYPE = "application/json;charset=utf-8"
 Json = dict[str, Any]
@@ -19,7 +19,13 @@ def correlation_id() -> str:
 
 
 def error_body(category: str, message: str, **extra: Any) -> Json:
-    return {"status": "error", "message": message, "correlationId": correlation_id(), "category": category, **extra}
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": correlation_id(),
+        "category": category,
+        **extra,
+    }
 
 
 class ApiError(Exception):
@@ -53,6 +59,7 @@ class Call:
     path: dict[str, str]
     query: dict[str, list[str]]
     body: Any
+    url: str = ""
     fault: Fault | None = None
 
     def first(self, name: str, default: str | None = None) -> str | None:

@@ -1,4 +1,4 @@
-"""Property writes on contacts: validation, forward-only lifecycle, stage-entry dates, owner dates, history."""
+"""Contact property writes: validation, forward-only lifecycle, stage-entry dates, owner dates, history."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def as_text(value: Any) -> str:
 class ContactWriter:
     """Applies property writes the way HubSpot does; every mutation of a contact goes through here."""
 
-    def __init__(self, store: ContactStore, registry: PropertyRegistry, switches: Switches, clock: Clock) -> None:
+    def __init__(
+        self, store: ContactStore, registry: PropertyRegistry, switches: Switches, clock: Clock
+    ) -> None:
         self.store = store
         self.registry = registry
         self.switches = switches
@@ -36,7 +38,9 @@ class ContactWriter:
         if not isinstance(raw, dict):
             raise ApiError(400, error_body("VALIDATION_ERROR", "properties must be an object"))
         changes = {name: as_text(value) for name, value in raw.items()}
-        problems = [p for name, v in changes.items() if (p := self.registry.check_write(name, v, system=system))]
+        problems = [
+            p for name, v in changes.items() if (p := self.registry.check_write(name, v, system=system))
+        ]
         if problems:
             raise property_errors(problems)
         self._check_email(changes.get("email"), contact)
@@ -62,9 +66,15 @@ class ContactWriter:
         before = contact.snapshot() if self._lagging() else None
         changed = self._apply(contact, changes, now, source)
         if changed:
-            self.store.version += 1
+            self.store.touch(contact.id)
             self._hold(contact, before, now)
         return changed
+
+    def archive(self, contact: Contact) -> None:
+        now = self.clock()
+        before = contact.snapshot() if self._lagging() else None
+        self.store.archive(contact, now)
+        self._hold(contact, before, now)
 
     def _check_email(self, email: str | None, contact: Contact | None) -> None:
         if not email:
@@ -80,8 +90,9 @@ class ContactWriter:
             return
         if self.switches.lifecycle_backward == "reject":
             message = f"{new} is before {old}: lifecyclestage can only move forward; clear it first"
-            raise property_errors([{"isValid": False, "message": message, "error": "INVALID_OPTION",
-                                    "name": "lifecyclestage"}])
+            raise property_errors(
+                [{"isValid": False, "message": message, "error": "INVALID_OPTION", "name": "lifecyclestage"}]
+            )
         del changes["lifecyclestage"]  # HubSpot answers 200 and keeps the later stage (§6.1)
 
     def _is_backward(self, old: str | None, new: str) -> bool:
@@ -134,4 +145,3 @@ class ContactWriter:
     def _hold(self, contact: Contact, before: Contact | None, now: int) -> None:
         if self.switches.index_lag_ms > 0:
             self.store.hold_for_index(contact, before, now + self.switches.index_lag_ms)
-

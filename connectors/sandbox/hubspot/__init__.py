@@ -1,0 +1,21 @@
+"""HubSpot CRM v3 emulator for the leadsync sandbox: the unmodified hubspot-api-client talks to it.
+
+Endpoint keys (the `CallCounter` and fault globs use them):
+  hs.contacts.list | get | create | update | archive
+  hs.contacts.batch_read | batch_create | batch_update | batch_upsert | batch_archive
+  hs.contacts.search
+  hs.properties.list | get | update | create
+  hs.pipelines.list | get | stages_list | stage_get | stage_create | stage_update | stage_replace
+  hs.pipelines.stage_archive
+  hs.owners.list | get
+Admin (not counted, no auth): GET /__sandbox/calls, POST /__sandbox/reset-calls,
+POST|DELETE /__sandbox/faults, POST /__sandbox/latency, GET|POST /__sandbox/switches,
+POST /__sandbox/reset-limits.
+"""
+
+from .app import ENDPOINT_KEYS
+from .sandbox import HubSpotSandbox, ServedHubSpot
+from .switches import Switches
+from .timestamps import ManualClock
+
+__all__ = ["ENDPOINT_KEYS", "HubSpotSandbox", "ManualClock", "ServedHubSpot", "Switches"]
