@@ -1,0 +1,116 @@
+"""Plan one page of changed records: fetch partners in the other system, normalize, match, resolve, plan.
+
+Every lookup is batched (read by ids, find by emails, evidence by ids); nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.ports import RawRecord, StageEvidence
+from flows.services import CRM, MA, Services
+from mapping.convert import normalize_email
+from mapping.match import DuplicateFinding, LeadPair, match_identities
+from mapping.normalize import normalize_hubspot, normalize_salesforce
+from mapping.plan import Plan, plan_pairs
+from mapping.quarantine import Quarantine
+from mapping.records import CanonicalLead
+
+Key = tuple[str, str]
+
+
+@dataclass
+class BatchResult:
+    pairs: list[LeadPair]
+    plan: Plan
+    duplicates: list[DuplicateFinding]
+    records_seen: int
+
+
+@dataclass
+class RunMemory:
+    """What a run remembers across batches: the records already planned, and the quarantine."""
+
+    processed: set[Key] = field(default_factory=set)
+    quarantine: Quarantine = field(default_factory=Quarantine)
+
+
+def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory) -> BatchResult:
+    crm_raw, ma_raw = (list(page), _partners(services, CRM, page)) if driver == CRM else (_partners(services, MA, page), list(page))
+    evidence = _evidence(services, [str(r.get("Id")) for r in crm_raw])
+    crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
+    ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
+    memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in memory.processed)
+    known = services.state.links_for_hubspot([lead.record_id for lead in ma])
+    match = match_identities(crm, ma, known)
+    pairs = [pair for pair in match.pairs if not _already(pair, memory.processed)]
+    for pair in pairs:
+        memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
+    observed = services.state.first_observed([_primary(pair).key for pair in pairs])
+    plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
+    return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma))
+
+
+def _primary(pair: LeadPair) -> CanonicalLead:
+    lead = pair.crm or pair.ma
+    assert lead is not None
+    return lead
+
+
+def _already(pair: LeadPair, processed: set[Key]) -> bool:
+    return any(lead is not None and lead.key in processed for lead in (pair.crm, pair.ma))
+
+
+def _partners(services: Services, driver: str, page: Sequence[RawRecord]) -> list[RawRecord]:
+    """Records of the other system belonging to the same people: by link first, then by email."""
+    other = MA if driver == CRM else CRM
+    ids = _linked_ids(services, driver, page)
+    found = services.systems[other].source.read_records(sorted(ids)) if ids else []
+    found_emails = {_email(services, other, r) for r in found}
+    emails = sorted({e for r in page if (e := _email(services, driver, r)) and e not in found_emails})
+    if emails:
+        found += services.systems[other].source.find_by_emails(emails)
+    return _unique(services, other, found)
+
+
+def _linked_ids(services: Services, driver: str, page: Sequence[RawRecord]) -> set[str]:
+    if driver == CRM:
+        links = services.state.links_for_salesforce([str(r.get("Id")) for r in page])
+        return set(links.values())
+    link_field = services.compiled.systems[MA].mapping.fields.get("crm_lead_id")
+    explicit = {str(v) for r in page if link_field and (v := (r.get("properties") or {}).get(link_field))}
+    known = services.state.links_for_hubspot([str(r.get("id")) for r in page])
+    return explicit | set(known.values())
+
+
+def _email(services: Services, system: str, record: RawRecord) -> str | None:
+    raw_field = services.compiled.systems[system].mapping.fields.get("email")
+    values = record if system == CRM else (record.get("properties") or {})
+    email, valid, _ = normalize_email(values.get(raw_field)) if raw_field else (None, False, None)
+    return email if valid else None
+
+
+def _unique(services: Services, system: str, records: Iterable[RawRecord]) -> list[RawRecord]:
+    by_id: dict[str, RawRecord] = {}
+    for record in records:
+        by_id.setdefault(str(record.get("Id") if system == CRM else record.get("id")), record)
+    return list(by_id.values())
+
+
+def _evidence(services: Services, crm_ids: list[str]) -> StageEvidence:
+    reader = services.systems[CRM].evidence
+    if reader is None or not crm_ids:
+        return StageEvidence()
+    return reader.read_evidence(crm_ids)
+
+
+def _normalize_crm(services: Services, record: RawRecord, evidence: StageEvidence) -> CanonicalLead:
+    record_id = str(record.get("Id"))
+    return normalize_salesforce(
+        record,
+        services.compiled,
+        history=evidence.history.get(record_id, ()),
+        activities=evidence.activities.get(record_id, ()),
+    )

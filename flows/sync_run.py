@@ -1,0 +1,189 @@
+"""One sync run end to end: pull → plan (per batch) → guards → apply → verify → SLA → record.
+
+Plain functions over the ports; the Prefect flows wrap them. A dry run stops before anything is written to
+either system. Watermarks move only when every batch of the window is recorded, so a failed or interrupted run
+is resumed by running again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.errors import BudgetExhaustedError
+from connectors.ports import TimeWindow
+from flows.apply import ApplyResult, apply_corrections, settle_pending
+from flows.batches import BatchResult, RunMemory, plan_batch
+from flows.services import CRM, MA, Services
+from mapping.guards import BlastRadius, blast_radius, hold_back_loops
+from mapping.match import DuplicateFinding, LeadPair
+from mapping.plan import Correction, Skipped, Violation
+from mapping.quarantine import UnmappedValue
+from mapping.sla import SlaEntry
+
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
+LOOP_WINDOW = timedelta(days=1)
+LOOP_LIMIT = 3
+LOCK_TTL = timedelta(hours=2)
+BatchHook = Callable[[str, Callable[[], Any]], Any]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    kind: str
+    as_of: datetime
+    dry_run: bool
+    windows: dict[str, TimeWindow] = field(default_factory=dict)
+    status: str = "running"
+    records_seen: int = 0
+    leads: int = 0
+    corrections: list[Correction] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    duplicates: list[DuplicateFinding] = field(default_factory=list)
+    unmapped: list[UnmappedValue] = field(default_factory=list)
+    sla: list[SlaEntry] = field(default_factory=list)
+    applied: dict[str, ApplyResult] = field(default_factory=dict)
+    blast: BlastRadius | None = None
+    new_breaches: int = 0
+    cleared_flags: int = 0
+    settled_intents: int = 0
+    message: str = ""
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records_seen": self.records_seen, "leads": self.leads, "corrections": len(self.corrections),
+            "records_corrected": len({(c.system, c.record_id) for c in self.corrections}),
+            "skipped": len(self.skipped), "violations": len(self.violations), "duplicates": len(self.duplicates),
+            "unmapped_values": len(self.unmapped), "sla_clocks": len(self.sla),
+            "applied": sum(r.applied for r in self.applied.values()),
+            "failed": sum(len(r.failed) for r in self.applied.values()),
+            "new_breaches": self.new_breaches, "cleared_flags": self.cleared_flags,
+        }
+
+
+def run_sync(
+    services: Services,
+    *,
+    as_of: datetime,
+    dry_run: bool,
+    allow_mass_change: bool = False,
+    windows: dict[str, TimeWindow] | None = None,
+    kind: str = "sync",
+    advance_watermarks: bool = True,
+    run_id: str | None = None,
+    batch_hook: BatchHook | None = None,
+) -> RunReport:
+    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task."""
+    state = services.state
+    run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
+    report = RunReport(run_id, kind, as_of, dry_run)
+    hook = batch_hook or (lambda _name, thunk: thunk())
+    with state.lock(kind, run_id, LOCK_TTL):
+        try:
+            _run(services, report, windows, allow_mass_change, advance_watermarks, hook)
+        except BudgetExhaustedError as exc:
+            report.status, report.message = "budget_exhausted", str(exc)
+        except Exception:
+            state.finish_run(run_id, "failed", report.counts())
+            raise
+    state.finish_run(run_id, report.status, report.counts())
+    return report
+
+
+def _run(
+    services: Services,
+    report: RunReport,
+    windows: dict[str, TimeWindow] | None,
+    allow_mass_change: bool,
+    advance_watermarks: bool,
+    hook: BatchHook,
+) -> None:
+    if not report.dry_run:
+        report.settled_intents = settle_pending(services)
+    report.windows = windows or incremental_windows(services, report.as_of)
+    observations = _plan_all(services, report, hook)
+    _hold_back_loops(services, report)
+    report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
+                                services.settings.max_change_share)
+    if report.blast.exceeded and not allow_mass_change and not report.dry_run:
+        report.status, report.message = "blocked", report.blast.describe()
+        services.state.record_planned(report.run_id, report.corrections, report.skipped, "blocked")
+        return
+    services.state.record_planned(report.run_id, report.corrections, report.skipped,
+                                  "planned" if report.dry_run else "skipped")
+    if report.dry_run:
+        report.status = "dry_run"
+        return
+    for system in (CRM, MA):
+        mine = [c for c in report.corrections if c.system == system]
+        if mine:
+            report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
+                                          apply_corrections(services, report.run_id, system, mine))
+    _flag_sla(services, report)
+    marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
+    services.state.record_observations(observations, marks)
+    report.status = "succeeded"
+
+
+def incremental_windows(services: Services, as_of: datetime) -> dict[str, TimeWindow]:
+    overlap = timedelta(seconds=services.settings.overlap_s)
+    windows = {}
+    for system in (CRM, MA):
+        mark = services.state.watermark(system)
+        windows[system] = TimeWindow((mark - overlap) if mark else BEGINNING, as_of)
+    return windows
+
+
+def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[LeadPair]:
+    memory = RunMemory()
+    observed: list[LeadPair] = []
+    for system in (CRM, MA):
+        for number, page in enumerate(_pages(services, system, report.windows[system])):
+            batch: BatchResult = hook(f"plan-{system}-{number}", lambda page=page, system=system:
+                                      plan_batch(services, system, page, report.as_of, memory))
+            _absorb(report, batch)
+            observed += batch.pairs
+    report.unmapped = memory.quarantine.unmapped
+    return observed
+
+
+def _pages(services: Services, system: str, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
+    yield from services.systems[system].source.iter_changed(window)
+
+
+def _absorb(report: RunReport, batch: BatchResult) -> None:
+    report.records_seen += batch.records_seen
+    report.leads += len(batch.pairs)
+    report.corrections += batch.plan.corrections
+    report.skipped += batch.plan.skipped
+    report.violations += batch.plan.violations
+    report.sla += batch.plan.sla
+    report.duplicates += [d for d in batch.duplicates if d not in report.duplicates]
+
+
+def _hold_back_loops(services: Services, report: RunReport) -> None:
+    keys = sorted({(c.system, c.record_id) for c in report.corrections})
+    if not keys:
+        return
+    recent = services.state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
+    kept, held = hold_back_loops(report.corrections, recent, report.as_of, LOOP_WINDOW, LOOP_LIMIT)
+    report.corrections, report.skipped = kept, report.skipped + held
+
+
+def _flag_sla(services: Services, report: RunReport) -> None:
+    transitions = services.state.upsert_sla(report.sla, report.as_of)
+    flags = services.systems[CRM].flags
+    if flags is None:
+        return
+    breaches = [e for e in transitions.new_breaches if e.system == CRM]
+    cleared = [record_id for system, record_id in transitions.cleared if system == CRM]
+    if breaches or cleared:
+        outcomes = flags.write_sla_flags(breaches, cleared)
+        done = {o.record_id for o in outcomes if o.ok}
+        services.state.mark_flags([(CRM, e.record_id, e.stage) for e in breaches if e.record_id in done],
+                                  [(CRM, r) for r in cleared if r in done], report.as_of)
+    report.new_breaches, report.cleared_flags = len(breaches), len(cleared)
