@@ -12,6 +12,7 @@
     │   ├── NotFoundError                      the record or resource does not exist
     │   └── InvalidRequestError                the request was refused as malformed (a bug, or bad data)
     ├── BudgetExhaustedError(used, limit)      the run's share of the daily API budget is spent: stop cleanly
+    ├── RunLockedError(kind, holder)           another run of the same kind holds the lock: refuse, never both write
     └── ConfigurationError(variable)           a missing or invalid setting, named by its variable
 
 Messages carry the system, the operation, status and vendor error codes: never bodies, tokens or emails.
@@ -80,6 +81,15 @@ class BudgetExhaustedError(ConnectorError):
         self.used = used
         self.limit = limit
         super().__init__(system, "budget", f"{used} of {limit} calls allowed for this run are used")
+
+
+class RunLockedError(ConnectorError):
+    """Another run of this kind is in progress (one run of a kind at a time, across workers)."""
+
+    def __init__(self, kind: str, holder: str) -> None:
+        self.kind = kind
+        self.holder = holder
+        super().__init__("state", "lock", f"a {kind} run ({holder[:8]}) is already in progress")
 
 
 class ConfigurationError(LeadsyncError):

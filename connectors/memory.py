@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.errors import RateLimitedError
+from connectors.errors import UnavailableError
 from connectors.ports import RawRecord, StageEvidence, TimeWindow, WriteOutcome
 from mapping.convert import to_datetime
 from mapping.plan import Correction
@@ -25,7 +25,7 @@ WRITE_BATCH = {"salesforce": 200, "hubspot": 100}
 
 @dataclass
 class InMemorySystem:
-    """One system's records, keyed by id; `fail_on_call` raises a rate limit on that call number (1-based)."""
+    """One system's records, keyed by id. `fail_next[operation] = n` makes the next n calls of it fail."""
 
     system: str
     records: dict[str, RawRecord] = field(default_factory=dict)
@@ -36,7 +36,7 @@ class InMemorySystem:
     writes: list[tuple[str, str, str | None]] = field(default_factory=list)
     flags: dict[str, str] = field(default_factory=dict)
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # record id -> (code, message)
-    fail_on_call: int | None = None
+    fail_next: Counter[str] = field(default_factory=Counter)
 
     def load(self, records: Iterable[RawRecord]) -> None:
         for record in records:
@@ -157,8 +157,9 @@ class InMemorySystem:
 
     def _call(self, operation: str) -> None:
         self.calls[operation] += 1
-        if self.fail_on_call is not None and sum(self.calls.values()) == self.fail_on_call:
-            raise RateLimitedError(self.system, operation, retry_after=0.0)
+        if self.fail_next[operation] > 0:
+            self.fail_next[operation] -= 1
+            raise UnavailableError(self.system, operation, "injected failure")
 
 
 def window_floor() -> datetime:

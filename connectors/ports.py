@@ -7,11 +7,12 @@ Raw records travel as the vendor returns them; `mapping.normalize` turns them in
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from mapping.plan import Correction
+from mapping.plan import Correction, Skipped
 from mapping.sla import SlaEntry
 from mapping.stage_diff import PicklistValue, StageDiff
 
@@ -89,3 +90,55 @@ class SlaFlagWriter(Protocol):
     """Writes SLA breach flags (fields and/or owner tasks) and clears them when a lead is worked."""
 
     def write_sla_flags(self, entries: Sequence[SlaEntry], clear: Sequence[str]) -> list[WriteOutcome]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTransitions:
+    """What changed in the SLA clocks: breaches to flag (once) and flags to clear (the lead was worked)."""
+
+    new_breaches: list[SlaEntry] = field(default_factory=list)
+    cleared: list[tuple[str, str]] = field(default_factory=list)  # (system, record_id)
+    changed: int = 0  # clocks whose state changed
+
+
+class RunState(Protocol):
+    """What a run keeps between runs: runs, locks, watermarks, links, observations, audit, SLA clocks."""
+
+    def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str: ...
+
+    def finish_run(self, run_id: str, status: str, counts: Mapping[str, int]) -> None: ...
+
+    def lock(self, kind: str, holder: str, ttl: timedelta) -> AbstractContextManager[None]: ...
+
+    def watermark(self, system: str) -> datetime | None: ...
+
+    def links_for_hubspot(self, hubspot_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def links_for_salesforce(self, salesforce_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], datetime]: ...
+
+    def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]: ...
+
+    def record_planned(self, run_id: str, corrections: Sequence[Correction], skipped: Sequence[Skipped], status: str) -> None:
+        """Audit rows for a plan: corrections with `status` (planned or blocked) and the skipped records."""
+        ...
+
+    def record_intents(self, run_id: str, corrections: Sequence[Correction]) -> None:
+        """Pending rows, committed before the batch is sent."""
+        ...
+
+    def record_outcomes(self, run_id: str, results: Sequence[tuple[Correction, WriteOutcome]],
+                        verified: set[tuple[str, str, int]]) -> None: ...
+
+    def pending_intents(self, system: str) -> list[tuple[str, Correction]]: ...
+
+    def settle_intents(self, items: Sequence[tuple[str, Correction, bool]]) -> None: ...
+
+    def upsert_sla(self, entries: Sequence[SlaEntry], as_of: datetime) -> SlaTransitions: ...
+
+    def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[tuple[str, str]], at: datetime) -> None: ...
+
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
+        """Lead stages, identity links and watermarks of a finished window, in one transaction."""
+        ...

@@ -81,7 +81,7 @@ class RunSettings(BaseSettings):
     budget_share: float = Field(default=0.20, gt=0, le=1)  # of the daily API budget one run may use
     overlap_s: int = Field(default=300, ge=0)  # incremental windows start this much before the watermark
     max_changes: int = Field(default=500, ge=0)  # blast radius: records one run may change …
-    max_change_share: float = Field(default=0.10, gt=0, le=1)  # … and their share of the leads seen
+    max_change_share: float = Field(default=0.50, gt=0, le=1)  # … and their share of the leads seen (≥ 50 changes)
 
 
 def build(settings_class: type[S], **overrides: Any) -> S:

@@ -17,6 +17,7 @@ class BlastRadius:
     population: int
     max_records: int
     max_share: float
+    share_floor: int = 50  # below this many records the share is not judged (5 of 8 changed leads is no mass change)
 
     @property
     def share(self) -> float:
@@ -24,7 +25,8 @@ class BlastRadius:
 
     @property
     def exceeded(self) -> bool:
-        return self.records > self.max_records or (self.population > 0 and self.share > self.max_share)
+        too_many = self.records > self.max_records
+        return too_many or (self.records >= self.share_floor and self.share > self.max_share)
 
     def describe(self) -> str:
         return (f"{self.records} of {self.population} records ({self.share:.1%}) would change; "
@@ -32,10 +34,10 @@ class BlastRadius:
 
 
 def blast_radius(
-    corrections: Iterable[Correction], population: int, max_records: int, max_share: float
+    corrections: Iterable[Correction], population: int, max_records: int, max_share: float, share_floor: int = 50
 ) -> BlastRadius:
     records = len({(c.system, c.record_id) for c in corrections})
-    return BlastRadius(records, population, max_records, max_share)
+    return BlastRadius(records, population, max_records, max_share, share_floor)
 
 
 def hold_back_loops(

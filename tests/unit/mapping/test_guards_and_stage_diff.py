@@ -24,11 +24,16 @@ class TestBlastRadius:
         radius = blast_radius([_correction("A"), _correction("A"), _correction("B")], 100, 10, 0.05)
         assert (radius.records, radius.exceeded) == (2, False)
 
-    @pytest.mark.parametrize(("records", "population", "max_records", "max_share"), [(11, 1000, 10, 0.5), (6, 100, 50, 0.05)])
+    @pytest.mark.parametrize(("records", "population", "max_records", "max_share"), [(11, 1000, 10, 0.5), (60, 100, 500, 0.5)])
     def test_exceeding_count_or_share_trips(self, records: int, population: int, max_records: int, max_share: float) -> None:
         radius = blast_radius([_correction(str(n)) for n in range(records)], population, max_records, max_share)
         assert radius.exceeded
         assert f"{records} of {population} records" in radius.describe()
+
+
+    def test_a_small_run_is_not_judged_by_its_share(self) -> None:
+        radius = blast_radius([_correction(str(n)) for n in range(5)], 8, 500, 0.5)
+        assert not radius.exceeded and radius.share > 0.5
 
 
 class TestLoopGuard:

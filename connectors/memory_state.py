@@ -1,0 +1,142 @@
+"""An in-memory `RunState`: the state port for fast tests of the orchestration (the SQL store is the real one)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from connectors.errors import RunLockedError
+from connectors.ports import SlaTransitions, WriteOutcome
+from mapping.match import LeadPair
+from mapping.plan import Correction, Skipped
+from mapping.sla import SlaEntry
+from mapping.sla_clock import SlaState
+
+FLAGGED = (SlaState.BREACHED,)
+
+
+@dataclass
+class AuditRow:
+    run_id: str
+    correction: Correction
+    status: str
+    code: str | None = None
+    at: datetime | None = None
+
+
+@dataclass
+class InMemoryState:
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locks: dict[str, str] = field(default_factory=dict)
+    watermarks: dict[str, datetime] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)  # hubspot id -> salesforce id
+    observed: dict[tuple[str, str], tuple[str | None, datetime]] = field(default_factory=dict)
+    audit: list[AuditRow] = field(default_factory=list)
+    skipped: list[tuple[str, Skipped]] = field(default_factory=list)
+    clocks: dict[tuple[str, str], SlaEntry] = field(default_factory=dict)
+    flagged: dict[tuple[str, str], str] = field(default_factory=dict)
+    _mutex: threading.Lock = field(default_factory=threading.Lock)
+
+    def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
+        run_id = str(uuid.uuid4())
+        self.runs[run_id] = {"kind": kind, "parameters": dict(parameters), "status": "running"}
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, counts: Mapping[str, int]) -> None:
+        self.runs[run_id].update(status=status, counts=dict(counts))
+
+    @contextmanager
+    def lock(self, kind: str, holder: str, ttl: timedelta) -> Iterator[None]:
+        with self._mutex:
+            if kind in self.locks:
+                raise RunLockedError(kind, self.locks[kind])
+            self.locks[kind] = holder
+        try:
+            yield
+        finally:
+            self.locks.pop(kind, None)
+
+    def watermark(self, system: str) -> datetime | None:
+        return self.watermarks.get(system)
+
+    def links_for_hubspot(self, hubspot_ids: Sequence[str]) -> dict[str, str]:
+        return {i: self.links[i] for i in hubspot_ids if i in self.links}
+
+    def links_for_salesforce(self, salesforce_ids: Sequence[str]) -> dict[str, str]:
+        wanted = set(salesforce_ids)
+        return {sf: hs for hs, sf in self.links.items() if sf in wanted}
+
+    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+        return {k: self.observed[k][1] for k in keys if k in self.observed}
+
+    def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]:
+        wanted = set(keys)
+        found: dict[tuple[str, str], list[datetime]] = {}
+        for row in self.audit:
+            key = (row.correction.system, row.correction.record_id)
+            if row.status == "applied" and key in wanted and row.at and row.at >= since:
+                found.setdefault(key, []).append(row.at)
+        return found
+
+    def record_planned(self, run_id: str, corrections: Sequence[Correction], skipped: Sequence[Skipped], status: str) -> None:
+        if status in ("planned", "blocked"):
+            self.audit += [AuditRow(run_id, c, status) for c in corrections]
+        self.skipped += [(run_id, s) for s in skipped]
+
+    def record_intents(self, run_id: str, corrections: Sequence[Correction]) -> None:
+        self.audit += [AuditRow(run_id, c, "pending") for c in corrections]
+
+    def record_outcomes(self, run_id: str, results: Sequence[tuple[Correction, WriteOutcome]],
+                        verified: set[tuple[str, str, int]]) -> None:
+        outcome = {(c.record_id, c.field, c.step): o for c, o in results}
+        for row in self.audit:
+            key = (row.correction.record_id, row.correction.field, row.correction.step)
+            if row.run_id == run_id and row.status == "pending" and key in outcome:
+                row.status = "applied" if outcome[key].ok else "failed"
+                row.code = outcome[key].code
+                row.at = datetime.now().astimezone()
+
+    def pending_intents(self, system: str) -> list[tuple[str, Correction]]:
+        return [(r.run_id, r.correction) for r in self.audit if r.status == "pending" and r.correction.system == system]
+
+    def settle_intents(self, items: Sequence[tuple[str, Correction, bool]]) -> None:
+        settled = {(run_id, c): applied for run_id, c, applied in items}
+        for row in self.audit:
+            if row.status == "pending" and (row.run_id, row.correction) in settled:
+                row.status = "applied" if settled[(row.run_id, row.correction)] else "abandoned"
+
+    def upsert_sla(self, entries: Sequence[SlaEntry], as_of: datetime) -> SlaTransitions:
+        transitions = SlaTransitions()
+        for entry in entries:
+            key = (entry.system, entry.record_id)
+            before = self.clocks.get(key)
+            self.clocks[key] = entry
+            if before is None or before.state is not entry.state or before.stage != entry.stage:
+                transitions = SlaTransitions(transitions.new_breaches, transitions.cleared, transitions.changed + 1)
+            if entry.state in FLAGGED and self.flagged.get(key) != entry.stage:
+                transitions.new_breaches.append(entry)
+            elif entry.state not in FLAGGED and key in self.flagged:
+                transitions.cleared.append(key)
+        return transitions
+
+    def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[tuple[str, str]], at: datetime) -> None:
+        for system, record_id, stage in flagged:
+            self.flagged[(system, record_id)] = stage
+        for key in cleared:
+            self.flagged.pop(key, None)
+
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
+        for pair in pairs:
+            if isinstance(pair, LeadPair) and pair.crm is not None and pair.ma is not None:
+                self.links[pair.ma.record_id] = pair.crm.record_id
+            for lead in (pair.crm, pair.ma):
+                if lead is not None:
+                    seen = self.observed.get(lead.key)
+                    if seen is None or seen[0] != lead.stage:
+                        self.observed[lead.key] = (lead.stage, lead.stage_entered_at or datetime.now().astimezone())
+        self.watermarks.update(watermarks)
