@@ -40,6 +40,7 @@ class InMemoryState:
     skipped: list[tuple[str, Skipped]] = field(default_factory=list)
     clocks: dict[tuple[str, str], SlaEntry] = field(default_factory=dict)
     flagged: dict[tuple[str, str], str] = field(default_factory=dict)
+    checkpoints: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -140,3 +141,23 @@ class InMemoryState:
                     if seen is None or seen[0] != lead.stage:
                         self.observed[lead.key] = (lead.stage, lead.stage_entered_at or datetime.now().astimezone())
         self.watermarks.update(watermarks)
+
+    def done_keys(self, kind: str) -> set[str]:
+        return set(self.checkpoints.get(kind, {}))
+
+    def mark_done(self, kind: str, key: str, detail: Mapping[str, Any]) -> None:
+        self.checkpoints.setdefault(kind, {})[key] = dict(detail)
+
+    def open_clocks(self) -> list[tuple[str, str]]:
+        running = (SlaState.ON_TRACK, SlaState.AT_RISK, SlaState.BREACHED)
+        return sorted(key for key, entry in self.clocks.items() if entry.state in running)
+
+    def applied_changes(self, run_id: str) -> list[Correction]:
+        return [row.correction for row in self.audit if row.run_id == run_id and row.status == "applied"]
+
+    def mark_reverted(self, run_id: str, fields: Sequence[tuple[str, str, str]]) -> None:
+        wanted = set(fields)
+        for row in self.audit:
+            c = row.correction
+            if row.run_id == run_id and row.status == "applied" and (c.system, c.record_id, c.field) in wanted:
+                row.status = "reverted"

@@ -142,3 +142,19 @@ class RunState(Protocol):
     def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
         """Lead stages, identity links and watermarks of a finished window, in one transaction."""
         ...
+
+    def done_keys(self, kind: str) -> set[str]:
+        """Checkpoint keys marked done (finished backfill chunks)."""
+        ...
+
+    def mark_done(self, kind: str, key: str, detail: Mapping[str, Any]) -> None: ...
+
+    def open_clocks(self) -> list[tuple[str, str]]:
+        """(system, record_id) of every SLA clock still running or breached (not met, missed or closed)."""
+        ...
+
+    def applied_changes(self, run_id: str) -> list[Correction]:
+        """The corrections a run applied (and nobody reverted yet)."""
+        ...
+
+    def mark_reverted(self, run_id: str, fields: Sequence[tuple[str, str, str]]) -> None: ...

@@ -123,7 +123,7 @@ def _run(
         if mine:
             report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
                                           apply_corrections(services, report.run_id, system, mine))
-    _flag_sla(services, report)
+    flag_sla(services, report)
     marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
     services.state.record_observations(observations, marks)
     report.status = "succeeded"
@@ -174,7 +174,7 @@ def _hold_back_loops(services: Services, report: RunReport) -> None:
     report.corrections, report.skipped = kept, report.skipped + held
 
 
-def _flag_sla(services: Services, report: RunReport) -> None:
+def flag_sla(services: Services, report: RunReport) -> None:
     transitions = services.state.upsert_sla(report.sla, report.as_of)
     flags = services.systems[CRM].flags
     if flags is None:

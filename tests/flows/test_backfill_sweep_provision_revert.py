@@ -1,0 +1,100 @@
+"""Backfill chunks and resume, the SLA sweep, stage provisioning and revert, over in-memory systems."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.backfill_run import run_backfill
+from flows.provision_run import run_provision
+from flows.revert_run import run_revert
+from flows.sweep_run import run_sla_sweep
+from flows.sync_run import run_sync
+from mapping.stage_diff import PicklistValue
+from tests.flows.test_sync_run import AS_OF, _world
+
+STOCK = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"]
+
+
+def _spread_modstamps(crm, ma) -> None:  # type: ignore[no-untyped-def]
+    """Give each person a different day of November, so chunks of a backfill see different people."""
+    for n, record in enumerate(crm.records.values()):
+        record["SystemModstamp"] = f"2026-11-{n * 5 + 1:02d}T12:00:00.000+0000"
+    for n, contact in enumerate(ma.records.values()):
+        contact["properties"]["lastmodifieddate"] = f"2026-11-{n * 5 + 1:02d}T12:00:00Z"
+
+
+def test_backfill_dry_run_writes_nothing_and_checkpoints_nothing() -> None:
+    services, crm, ma, state = _world(people=4)
+    _spread_modstamps(crm, ma)
+    report = run_backfill(services, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 21, tzinfo=UTC),
+                          as_of=AS_OF, dry_run=True, chunk=timedelta(days=5))
+
+    assert len(report.chunks) == 4 and report.corrections == 4
+    assert crm.writes == [] and state.checkpoints == {}
+
+
+def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting() -> None:
+    services, crm, ma, state = _world(people=4)
+    _spread_modstamps(crm, ma)
+    window = dict(start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 21, tzinfo=UTC),
+                  as_of=AS_OF, dry_run=False, chunk=timedelta(days=5))
+    crm.fail_next["write"] = 0
+    original = crm.apply_corrections
+    calls = {"n": 0}
+
+    def dying_after_two_chunks(corrections):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("worker killed")
+        return original(corrections)
+
+    crm.apply_corrections = dying_after_two_chunks  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        run_backfill(services, **window)
+    assert len(state.done_keys("backfill")) == 2 and len(crm.writes) == 2
+
+    crm.apply_corrections = original  # type: ignore[method-assign]
+    state.locks.clear()
+    resumed = run_backfill(services, **window)
+    assert len(resumed.skipped_chunks) == 2 and len(resumed.chunks) == 2
+    assert len(crm.writes) == 4 and len({w[0] for w in crm.writes}) == 4
+
+
+def test_sla_sweep_flags_a_breach_that_happened_without_any_change() -> None:
+    services, crm, _, state = _world(people=1)
+    crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
+    crm.history["00Q000000000000000"][0].update(NewValue="Marketing Qualified", CreatedDate="2026-11-23T14:30:00.000+0000")
+    run_sync(services, as_of=AS_OF, dry_run=False)  # 09:30 New York: on track
+    assert crm.flags == {}
+
+    sweep = run_sla_sweep(services, as_of=AS_OF + timedelta(hours=5))  # 4 business hours later: breached
+    assert sweep.clocks_checked == 1 and sweep.states == {"breached": 1}
+    assert crm.flags == {"00Q000000000000000": "mql"}
+
+
+def test_provisioning_adds_missing_values_once() -> None:
+    services, crm, _, _ = _world(people=1)
+    crm.picklists["Status"] = [PicklistValue(v, v) for v in STOCK]
+
+    preview = run_provision(services, dry_run=True)
+    assert preview.to_add == 4 and crm.calls["picklist_write"] == 0
+    applied = run_provision(services, dry_run=False)
+    assert [o.ok for o in applied.outcomes] == [True]
+    assert len(crm.picklists["Status"]) == 8
+    assert run_provision(services, dry_run=False).to_add == 0
+
+
+def test_revert_restores_values_still_held_and_reports_the_changed_ones() -> None:
+    services, crm, _, state = _world(people=2)
+    run = run_sync(services, as_of=AS_OF, dry_run=False)
+    crm.records["00Q000000000000001"]["Status"] = "Working - Contacted"  # a rep moved it since
+
+    report = run_revert(services, run.run_id, as_of=AS_OF)
+
+    assert [c.record_id for c in report.reverted] == ["00Q000000000000000"]
+    assert [c.record_id for c in report.changed_since] == ["00Q000000000000001"]
+    assert crm.records["00Q000000000000000"]["Status"] == "Open - Not Contacted"
+    assert crm.records["00Q000000000000001"]["Status"] == "Working - Contacted"
+    assert sum(1 for row in state.audit if row.status == "reverted") == 1
