@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from flows import cli_run
 from flows.cli_definitions import definitions_app
 from flows.cli_demo import demo_command
 
@@ -20,6 +21,13 @@ app = typer.Typer(
 )
 app.add_typer(definitions_app, name="definitions")
 app.command("demo")(demo_command)
+app.command("sync")(cli_run.sync_command)
+app.command("plan")(cli_run.plan_command)
+app.command("backfill")(cli_run.backfill_command)
+app.command("sla")(cli_run.sla_command)
+app.command("stages")(cli_run.stages_command)
+app.command("revert")(cli_run.revert_command)
+app.command("runs")(cli_run.runs_command)
 
 
 def main() -> None:

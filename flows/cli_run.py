@@ -1,0 +1,241 @@
+"""`leadsync sync|plan|backfill|sla|stages|revert|runs`: the flows' operations for people at a terminal.
+
+These call the same run functions as the Prefect flows, directly (no Prefect server needed), so they start fast.
+Exit codes: 0 ok, 1 failure, 2 bad usage, 3 blocked by a guard (blast radius, another run in progress).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
+from flows.render import corrections_by_rule, iso, plan_document, sla_by_state
+from flows.sync_run import RunReport
+from mapping.errors import DefinitionError
+
+EXIT_FAILED, EXIT_BLOCKED = 1, 3
+DefinitionsOption = Annotated[Path | None, typer.Option("--definitions", help="Definition directory.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")]
+
+
+class System(StrEnum):
+    SALESFORCE = "salesforce"
+    HUBSPOT = "hubspot"
+
+
+def _as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant, e.g. 2026-11-23T15:00:00Z") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _guarded(action: Any) -> Any:
+    """Run `action`, turning the error tree into clear messages and exit codes (never a traceback)."""
+    err = Console(stderr=True)
+    try:
+        return action()
+    except RunLockedError as exc:
+        err.print(f"blocked: {exc}", markup=False)
+        raise typer.Exit(EXIT_BLOCKED) from None
+    except ConfigurationError as exc:
+        err.print(f"configuration: {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+    except DefinitionError as exc:
+        err.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    except ConnectorError as exc:
+        err.print(f"failed: {exc}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _services(definitions: Path | None) -> Any:
+    from flows.wiring import open_services
+
+    return open_services(definitions)
+
+
+def sync_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
+    allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change", help="Override the blast-radius guard.")] = False,
+    as_json: JsonOption = False,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Incremental sync of both systems since the last watermark."""
+    from flows.sync_run import run_sync
+
+    def action() -> RunReport:
+        with _services(definitions) as services:
+            return run_sync(services, as_of=datetime.now(UTC), dry_run=dry_run, allow_mass_change=allow_mass_change)
+
+    report = _guarded(action)
+    _print_report(report, as_json)
+    _exit_for(report)
+
+
+def plan_command(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this ISO instant (default: now).")] = None,
+    as_json: JsonOption = False,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """The plan a sync would make now (a dry run): corrections, SLA clocks, stages, violations, unmapped, duplicates."""
+    from flows.provision_run import plan_stages
+    from flows.sync_run import run_sync
+
+    instant = _as_of(as_of)
+
+    def action() -> tuple[RunReport, Any]:
+        with _services(definitions) as services:
+            report = run_sync(services, as_of=instant, dry_run=True)
+            return report, plan_stages(services)
+
+    report, stages = _guarded(action)
+    if as_json:
+        typer.echo(json.dumps(plan_document(report, stages), ensure_ascii=False))
+    else:
+        _print_report(report, False)
+
+
+def backfill_command(
+    start: Annotated[str, typer.Option("--start", help="ISO instant to start from.")],
+    end: Annotated[str, typer.Option("--end", help="ISO instant to end at (exclusive).")],
+    systems: Annotated[list[System] | None, typer.Option("--systems", help="Systems whose changes to walk.")] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write corrections (default: dry run).")] = False,
+    chunk_days: Annotated[int, typer.Option("--chunk-days", min=1, max=90)] = 7,
+    allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change")] = False,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Walk a past time range in chunks (checkpointed: rerun a failed backfill to resume)."""
+    from rich.progress import Progress
+
+    from flows.backfill_run import run_backfill
+
+    begin, finish = _as_of(start), _as_of(end)
+    if finish <= begin:
+        raise typer.BadParameter("--end must be after --start")
+    chosen = [s.value for s in systems] if systems else [s.value for s in System]
+
+    def action() -> Any:
+        with _services(definitions) as services, Progress(console=Console(stderr=True)) as progress:
+            bar = progress.add_task("chunks", total=None)
+            return run_backfill(services, start=begin, end=finish, as_of=datetime.now(UTC), systems=chosen,
+                                dry_run=not apply, chunk=timedelta(days=chunk_days), allow_mass_change=allow_mass_change,
+                                progress=lambda done, total, _key: progress.update(bar, completed=done, total=total))
+
+    report = _guarded(action)
+    Console().print(f"backfill {report.status}: {len(report.chunks)} chunk(s) run, {len(report.skipped_chunks)} "
+                    f"already done, {report.corrections} correction(s) {'applied' if apply else 'planned'}", markup=False)
+    if report.status == "blocked":
+        raise typer.Exit(EXIT_BLOCKED)
+
+
+def sla_command(
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: JsonOption = False,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Sweep every open SLA clock now: flag new breaches once, clear worked ones."""
+    from flows.sweep_run import run_sla_sweep
+
+    instant = _as_of(as_of)
+
+    def action() -> Any:
+        with _services(definitions) as services:
+            return run_sla_sweep(services, as_of=instant)
+
+    sweep = _guarded(action)
+    if as_json:
+        typer.echo(json.dumps(plan_document(sweep.report)["sla"]))
+        return
+    Console().print(f"{sweep.clocks_checked} clock(s) checked: {sweep.states}; {sweep.report.new_breaches} new "
+                    f"breach(es) flagged, {sweep.report.cleared_flags} flag(s) cleared", markup=False)
+
+
+def stages_command(
+    apply: Annotated[bool, typer.Option("--apply", help="Add the missing values (default: show them).")] = False,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Show (or with --apply, add) the stage values the definition needs and the systems lack."""
+    from flows.provision_run import run_provision
+
+    def action() -> Any:
+        with _services(definitions) as services:
+            return run_provision(services, dry_run=not apply)
+
+    report = _guarded(action)
+    table = Table("system", "field", "value", "stage")
+    for diff in report.diffs:
+        for value in diff.to_add:
+            table.add_row(diff.system, diff.field, value.value, value.stage or "")
+    Console().print(table)
+    Console().print(f"{report.to_add} value(s) {'added' if apply else 'to add (use --apply)'}", markup=False)
+    if apply and not all(o.ok for o in report.outcomes):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def revert_command(
+    run_id: Annotated[str, typer.Argument(help="The run whose corrections to undo.")],
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Undo a run's corrections where the system still holds the value leadsync wrote."""
+    from flows.revert_run import run_revert
+
+    def action() -> Any:
+        with _services(definitions) as services:
+            return run_revert(services, run_id, as_of=datetime.now(UTC))
+
+    report = _guarded(action)
+    Console().print(f"reverted {len(report.reverted)} write(s); {len(report.changed_since)} left alone because "
+                    "someone changed them since", markup=False)
+
+
+def runs_command(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20, as_json: JsonOption = False) -> None:
+    """The most recent runs and their counts."""
+    from connectors.settings import RunSettings, build
+    from flows.state_adapter import open_run_state
+
+    state = _guarded(lambda: open_run_state(build(RunSettings).database_url))
+    runs = state.list_runs(limit)
+    if as_json:
+        typer.echo(json.dumps(runs, default=str))
+        return
+    table = Table("run", "kind", "started", "status", "counts")
+    for run in runs:
+        table.add_row(run["id"], run["kind"], str(run["started_at"]), run["status"], json.dumps(run.get("counts") or {}))
+    Console().print(table)
+
+
+def _print_report(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(plan_document(report), ensure_ascii=False))
+        return
+    console = Console()
+    console.print(f"{report.kind} {report.run_id} — {report.status} as of {iso(report.as_of)}", markup=False)
+    if report.message:
+        console.print(report.message, markup=False, style="yellow")
+    table = Table("measure", "value")
+    for key, value in report.counts().items():
+        table.add_row(key, str(value))
+    for rule, count in corrections_by_rule(report).most_common():
+        table.add_row(f"corrections: {rule}", str(count))
+    for state, count in sla_by_state(report).most_common():
+        table.add_row(f"sla: {state}", str(count))
+    console.print(table)
+
+
+def _exit_for(report: RunReport) -> None:
+    if report.status == "blocked":
+        raise typer.Exit(EXIT_BLOCKED)
+    if report.status not in ("succeeded", "dry_run"):
+        raise typer.Exit(EXIT_FAILED)

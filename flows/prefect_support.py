@@ -1,0 +1,39 @@
+"""What every Prefect flow shares: one task per batch, the run instant, and artifacts of a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run
+
+from flows.render import TABLE_LIMIT, run_markdown
+from flows.sync_run import RunReport
+
+
+def as_task(name: str, thunk: Callable[[], Any]) -> Any:
+    """Run one batch as a Prefect task (never one task per lead: a batch is up to 2,000 records)."""
+    return task(thunk, name=name, retries=0, persist_result=False)()
+
+
+def run_instant() -> datetime:
+    """A scheduled run covers its slot: use the scheduled start, else now (also for late or manual runs)."""
+    scheduled = flow_run.scheduled_start_time
+    if isinstance(scheduled, datetime):
+        return min(scheduled.astimezone(UTC), datetime.now(UTC))
+    return datetime.now(UTC)
+
+
+def publish_run(report: RunReport, key: str) -> None:
+    """A summary and a table of corrections as Prefect artifacts (capped; the state store has everything)."""
+    create_markdown_artifact(run_markdown(report), key=f"{key}-summary", description=f"leadsync {report.kind}")
+    rows = [
+        {"system": c.system, "record": c.record_id, "field": c.field, "before": c.before, "after": c.after,
+         "rule": c.rule, "reason": c.reason}
+        for c in report.corrections[:TABLE_LIMIT]
+    ]
+    if rows:
+        create_table_artifact(rows, key=f"{key}-corrections", description="corrections (first rows)")

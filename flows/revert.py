@@ -1,0 +1,23 @@
+"""The `revert` deployment (on demand): undo a run's corrections where the CRM still holds our value."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from prefect import flow, get_run_logger
+from pydantic import Field
+
+from flows.prefect_support import run_instant
+from flows.revert_run import run_revert
+from flows.wiring import open_services
+
+
+@flow(name="revert", timeout_seconds=1800, validate_parameters=True)
+def revert(
+    run_id: Annotated[str, Field(min_length=8, description="The run whose corrections to undo")],
+    definitions: str | None = None,
+) -> dict[str, int]:
+    with open_services(definitions) as services:
+        report = run_revert(services, run_id, as_of=run_instant())
+    get_run_logger().info("reverted %s, left %s changed since", len(report.reverted), len(report.changed_since))
+    return {"reverted": len(report.reverted), "changed_since": len(report.changed_since)}
