@@ -41,6 +41,7 @@ class InMemoryState:
     clocks: dict[tuple[str, str], SlaEntry] = field(default_factory=dict)
     flagged: dict[tuple[str, str], str] = field(default_factory=dict)
     checkpoints: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
+    findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -161,3 +162,26 @@ class InMemoryState:
             c = row.correction
             if row.run_id == run_id and row.status == "applied" and (c.system, c.record_id, c.field) in wanted:
                 row.status = "reverted"
+
+    def save_findings(self, run_id: str, findings: Mapping[str, list[dict[str, Any]]]) -> None:
+        self.findings = {key: list(rows) for key, rows in findings.items()}
+
+    def latest_findings(self) -> dict[str, list[dict[str, Any]]]:
+        return self.findings
+
+    def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
+        counts: dict[tuple[str, str], int] = {}
+        for row in self.audit:
+            if row.at is None or row.at >= since:
+                key = (row.correction.rule, row.status)
+                counts[key] = counts.get(key, 0) + 1
+        return [(rule, status, n) for (rule, status), n in sorted(counts.items())]
+
+    def clock_states(self) -> list[tuple[str, str | None, str]]:
+        return [(e.stage, e.owner_id, e.state.value) for e in self.clocks.values()]
+
+    def current_stages(self) -> list[tuple[str | None, datetime | None]]:
+        return [(stage, at) for stage, at in self.observed.values()]
+
+    def list_runs(self, limit: int) -> list[dict[str, Any]]:
+        return [{"id": run_id, **run} for run_id, run in list(self.runs.items())[-limit:]][::-1]

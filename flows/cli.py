@@ -28,6 +28,7 @@ app.command("sla")(cli_run.sla_command)
 app.command("stages")(cli_run.stages_command)
 app.command("revert")(cli_run.revert_command)
 app.command("runs")(cli_run.runs_command)
+app.command("report")(cli_run.report_command)
 
 
 def main() -> None:

@@ -239,3 +239,23 @@ def _exit_for(report: RunReport) -> None:
         raise typer.Exit(EXIT_BLOCKED)
     if report.status not in ("succeeded", "dry_run"):
         raise typer.Exit(EXIT_FAILED)
+
+
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory for report.md and report.html.")] = Path(".leadsync/report"),
+    days: Annotated[int, typer.Option(min=1, max=366)] = 7,
+    definitions: DefinitionsOption = None,
+) -> None:
+    """Write the close-the-loop report (corrections, violations, unmapped, duplicates, SLA compliance, dwell)."""
+    from flows.report_run import gather, render_report_html, render_report_markdown
+
+    def action() -> tuple[str, str]:
+        with _services(definitions) as services:
+            data = gather(services, as_of=datetime.now(UTC), days=days)
+            return render_report_markdown(services, data), render_report_html(services, data)
+
+    markdown, page = _guarded(action)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.md").write_text(markdown, encoding="utf-8")
+    (out / "report.html").write_text(page, encoding="utf-8")
+    Console().print(f"wrote {out / 'report.md'} and {out / 'report.html'}", markup=False)

@@ -106,6 +106,7 @@ def _run(
         report.settled_intents = settle_pending(services)
     report.windows = windows or incremental_windows(services, report.as_of)
     observations = _plan_all(services, report, hook)
+    services.state.save_findings(report.run_id, findings(report))
     _hold_back_loops(services, report)
     report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
                                 services.settings.max_change_share)
@@ -127,6 +128,21 @@ def _run(
     marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
     services.state.record_observations(observations, marks)
     report.status = "succeeded"
+
+
+FINDINGS_LIMIT = 500
+
+
+def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
+    """What people must look at: violations, unmapped values, duplicates (capped; counts are in the run)."""
+    return {
+        "violations": [{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
+                       for v in report.violations[:FINDINGS_LIMIT]],
+        "unmapped": [{"system": u.system, "field": u.field, "value": u.value, "count": u.count,
+                      "sample_ids": list(u.sample_ids)} for u in report.unmapped[:FINDINGS_LIMIT]],
+        "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
+                        "other_ids": list(d.other_ids)} for d in report.duplicates[:FINDINGS_LIMIT]],
+    }
 
 
 def incremental_windows(services: Services, as_of: datetime) -> dict[str, TimeWindow]:

@@ -1,0 +1,136 @@
+"""The close-the-loop report for the Sales and Marketing review, as Markdown and as HTML with bar charts.
+
+Reads the state store only (corrections, SLA clocks, stage observations, the latest run's findings): no API calls.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.render import markdown_table
+from flows.services import Services
+
+CHART_WIDTH = 320
+
+
+@dataclass
+class ReportData:
+    since: datetime
+    as_of: datetime
+    corrections_by_rule: Counter[str] = field(default_factory=Counter)
+    corrections_by_status: Counter[str] = field(default_factory=Counter)
+    sla_by_stage: dict[str, Counter[str]] = field(default_factory=dict)
+    sla_by_owner: dict[str, Counter[str]] = field(default_factory=dict)
+    dwell_hours: dict[str, list[float]] = field(default_factory=dict)
+    findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
+    since = as_of - timedelta(days=days)
+    state = services.state
+    data = ReportData(since, as_of)
+    for rule, status, count in state.correction_counts(since):
+        data.corrections_by_rule[rule] += count if status == "applied" else 0
+        data.corrections_by_status[status] += count
+    for stage, owner, sla_state in state.clock_states():
+        data.sla_by_stage.setdefault(stage, Counter())[sla_state] += 1
+        data.sla_by_owner.setdefault(owner or "(no owner)", Counter())[sla_state] += 1
+    dwell: dict[str, list[float]] = defaultdict(list)
+    for stage, entered_at in state.current_stages():
+        if stage and entered_at:
+            dwell[stage].append((as_of - entered_at).total_seconds() / 3600)
+    data.dwell_hours = dict(dwell)
+    data.findings = state.latest_findings()
+    return data
+
+
+def _compliance(counts: Counter[str]) -> str:
+    closed = counts["met"] + counts["missed"] + counts["breached"]
+    return f"{100 * counts['met'] / closed:.0f}%" if closed else "—"
+
+
+Section = tuple[str, list[str], list[tuple[Any, ...]]]
+
+
+def report_sections(services: Services, data: ReportData) -> list[Section]:
+    labels = {s.key: s.label for s in services.compiled.definition.stages}
+    definition = services.compiled.definition
+    order = [s.key for s in definition.ladder] + [s.key for s in definition.stages if s.side]
+    findings = data.findings
+    return [
+        ("Corrections by rule", ["rule", "applied"], list(data.corrections_by_rule.most_common())),
+        ("Corrections by outcome", ["outcome", "writes"], list(data.corrections_by_status.most_common())),
+        ("SLA compliance by stage", ["stage", "met", "missed", "breached", "open", "compliance"],
+         [(labels.get(s, s), c["met"], c["missed"], c["breached"], c["on_track"] + c["at_risk"], _compliance(c))
+          for s, c in sorted(data.sla_by_stage.items(), key=lambda i: _pos(order, i[0]))]),
+        ("SLA compliance by owner", ["owner", "met", "missed", "breached", "compliance"],
+         [(o, c["met"], c["missed"], c["breached"], _compliance(c)) for o, c in sorted(data.sla_by_owner.items())]),
+        ("Time in current stage (hours)", ["stage", "leads", "median", "90th percentile"],
+         [(labels.get(s, s), len(v), f"{statistics.median(v):.1f}", f"{_p90(v):.1f}")
+          for s, v in sorted(data.dwell_hours.items(), key=lambda i: _pos(order, i[0]))]),
+        ("Definition violations", ["system", "record", "stage", "failing"],
+         [(v["system"], v["record_id"], labels.get(v["stage"], v["stage"]), "; ".join(v["failing"]))
+          for v in findings.get("violations", [])]),
+        ("Unmapped values", ["system", "field", "value", "records"],
+         [(u["system"], u["field"], u["value"], u["count"]) for u in findings.get("unmapped", [])]),
+        ("Duplicates (never merged: for people to resolve)", ["email", "system", "records"],
+         [(d["email"], d["system"], ", ".join(d["record_ids"])) for d in findings.get("duplicates", [])]),
+    ]
+
+
+def _title(services: Services, data: ReportData) -> str:
+    return f"Lead definition review — {data.since:%Y-%m-%d} to {data.as_of:%Y-%m-%d}"
+
+
+def render_report_markdown(services: Services, data: ReportData) -> str:
+    definition = services.compiled.definition
+    parts = [f"# {_title(services, data)}", "", f"Definition {definition.lifecycle.name} v{services.compiled.version}.", ""]
+    for title, headers, rows in report_sections(services, data):
+        parts += [f"## {title}", "", markdown_table(headers, rows), ""]
+    return "\n".join(parts)
+
+
+def render_report_html(services: Services, data: ReportData) -> str:
+    """A self-contained page: SVG bar charts and tables (no scripts, no external assets), every value escaped."""
+    charts = [_bar_chart("Applied corrections by rule", data.corrections_by_rule),
+              _bar_chart("SLA states", sum(data.sla_by_stage.values(), Counter()))]
+    tables = [_table_html(title, headers, rows) for title, headers, rows in report_sections(services, data)]
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:.2rem .5rem}svg{margin:1rem 0}")
+    title = html.escape(_title(services, data))
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title><style>{style}</style>"
+            f"</head><body><h1>{title}</h1>{''.join(charts)}{''.join(tables)}</body></html>\n")
+
+
+def _table_html(title: str, headers: list[str], rows: list[tuple[Any, ...]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body or '<tr><td>none</td></tr>'}</table>"
+
+
+def _pos(order: list[str], key: str) -> int:
+    return order.index(key) if key in order else len(order)
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def _bar_chart(title: str, counts: Counter[str]) -> str:
+    if not counts:
+        return f"<h2>{html.escape(title)}</h2><p>No data.</p>"
+    top = max(counts.values())
+    rows = counts.most_common()
+    bars = "".join(
+        f"<text x='0' y='{22 * i + 16}' font-size='12'>{html.escape(label)}</text>"
+        f"<rect x='170' y='{22 * i + 4}' width='{CHART_WIDTH * value / top:.0f}' height='16' fill='#4a8'/>"
+        f"<text x='{175 + CHART_WIDTH * value / top:.0f}' y='{22 * i + 16}' font-size='12'>{value}</text>"
+        for i, (label, value) in enumerate(rows)
+    )
+    return f"<h2>{html.escape(title)}</h2><svg width='{CHART_WIDTH + 230}' height='{22 * len(rows) + 10}' role='img'>{bars}</svg>"
