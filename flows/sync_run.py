@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.errors import BudgetExhaustedError
+from connectors.errors import BudgetExhaustedError, RunLockedError
 from connectors.ports import TimeWindow
 from flows.apply import ApplyResult, apply_corrections, settle_pending
 from flows.batches import BatchResult, RunMemory, plan_batch
@@ -82,14 +82,17 @@ def run_sync(
     run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
     report = RunReport(run_id, kind, as_of, dry_run)
     hook = batch_hook or (lambda _name, thunk: thunk())
-    with state.lock(kind, run_id, LOCK_TTL):
-        try:
+    try:
+        with state.lock(kind, run_id, LOCK_TTL):
             _run(services, report, windows, allow_mass_change, advance_watermarks, hook)
-        except BudgetExhaustedError as exc:
-            report.status, report.message = "budget_exhausted", str(exc)
-        except Exception:
-            state.finish_run(run_id, "failed", report.counts())
-            raise
+    except BudgetExhaustedError as exc:
+        report.status, report.message = "budget_exhausted", str(exc)
+    except RunLockedError:
+        state.finish_run(run_id, "blocked", report.counts())
+        raise
+    except BaseException:
+        state.finish_run(run_id, "failed", report.counts())
+        raise
     state.finish_run(run_id, report.status, report.counts())
     return report
 
