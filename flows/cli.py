@@ -11,6 +11,7 @@ import typer
 from flows import cli_run
 from flows.cli_definitions import definitions_app
 from flows.cli_demo import demo_command
+from flows.cli_sandbox import sandbox_app
 
 app = typer.Typer(
     name="leadsync",
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(definitions_app, name="definitions")
+app.add_typer(sandbox_app, name="sandbox")
 app.command("demo")(demo_command)
 app.command("sync")(cli_run.sync_command)
 app.command("plan")(cli_run.plan_command)

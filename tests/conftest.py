@@ -27,3 +27,12 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("LEADSYNC_") and name != "LEADSYNC_TEST_DATABASE_URL":
             monkeypatch.delenv(name)
     yield
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[object]:
+    """Both emulators, seeded with 2,000 people from the default definition, for the whole test session."""
+    from connectors.sandbox.launch import run_sandbox
+
+    with run_sandbox(leads=2_000, seed=7, definitions=DEFAULT_DEFINITIONS) as handle:
+        yield handle

@@ -1,0 +1,44 @@
+"""`leadsync sandbox serve`: both emulators, seeded, until interrupted; one JSON line of connection facts."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+sandbox_app = typer.Typer(help="Local emulators of Salesforce and HubSpot for demos, tests and benchmarks.",
+                          no_args_is_help=True)
+
+
+@sandbox_app.command("serve")
+def serve(
+    seed: Annotated[int, typer.Option(help="Seed of the generated population (same seed, same data).")] = 7,
+    leads: Annotated[int, typer.Option(min=0, help="How many people to generate.")] = 2_000,
+    empty: Annotated[bool, typer.Option("--empty", help="Start with no leads.")] = False,
+    latency_ms: Annotated[float, typer.Option("--latency-ms", min=0)] = 0.0,
+    jitter_ms: Annotated[float, typer.Option("--jitter-ms", min=0)] = 0.0,
+    port_salesforce: Annotated[int, typer.Option("--port-salesforce", min=0, max=65535)] = 0,
+    port_hubspot: Annotated[int, typer.Option("--port-hubspot", min=0, max=65535)] = 0,
+    provisioned: Annotated[bool, typer.Option("--provisioned", help="Seed as if the stages were provisioned.")] = False,
+    definitions: Annotated[Path | None, typer.Option("--definitions")] = None,
+) -> None:
+    """Serve until Ctrl-C or SIGTERM. stdout: one JSON line; stderr: the same as `export LEADSYNC_…` lines."""
+    from connectors.sandbox.launch import run_sandbox
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with run_sandbox(leads=leads, seed=seed, empty=empty, latency_ms=latency_ms, jitter_ms=jitter_ms,
+                     definitions=definitions, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
+        for name, value in handle.env().items():
+            print(f"export {name}={value}", file=sys.stderr)
+        print("export REQUESTS_CA_BUNDLE=" + handle.facts()["salesforce"]["ca_bundle"], file=sys.stderr)
+        print(handle.json_line(), flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
