@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from flows.revert_run import run_revert
 from flows.sweep_run import run_sla_sweep
 from flows.sync_run import run_sync
 from mapping.stage_diff import PicklistValue
+from tests.flows.conftest import audit_statuses
 from tests.flows.test_sync_run import AS_OF, _world
 
 STOCK = ["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"]
@@ -25,18 +28,18 @@ def _spread_modstamps(crm, ma) -> None:  # type: ignore[no-untyped-def]
         contact["properties"]["lastmodifieddate"] = f"2026-11-{n * 5 + 1:02d}T12:00:00Z"
 
 
-def test_backfill_dry_run_writes_nothing_and_checkpoints_nothing() -> None:
-    services, crm, ma, state = _world(people=4)
+def test_backfill_dry_run_writes_nothing_and_checkpoints_nothing(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, state = _world(make_state, people=4)
     _spread_modstamps(crm, ma)
     report = run_backfill(services, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 21, tzinfo=UTC),
                           as_of=AS_OF, dry_run=True, chunk=timedelta(days=5))
 
     assert len(report.chunks) == 4 and report.corrections == 4
-    assert crm.writes == [] and state.checkpoints == {}
+    assert crm.writes == [] and state.done_keys("backfill") == set()
 
 
-def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting() -> None:
-    services, crm, ma, state = _world(people=4)
+def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, state = _world(make_state, people=4)
     _spread_modstamps(crm, ma)
     window = dict(start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 21, tzinfo=UTC),
                   as_of=AS_OF, dry_run=False, chunk=timedelta(days=5))
@@ -56,14 +59,13 @@ def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting() 
     assert len(state.done_keys("backfill")) == 2 and len(crm.writes) == 2
 
     crm.apply_corrections = original  # type: ignore[method-assign]
-    state.locks.clear()
     resumed = run_backfill(services, **window)
     assert len(resumed.skipped_chunks) == 2 and len(resumed.chunks) == 2
     assert len(crm.writes) == 4 and len({w[0] for w in crm.writes}) == 4
 
 
-def test_sla_sweep_flags_a_breach_that_happened_without_any_change() -> None:
-    services, crm, _, state = _world(people=1)
+def test_sla_sweep_flags_a_breach_that_happened_without_any_change(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=1)
     crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
     crm.history["00Q000000000000000"][0].update(NewValue="Marketing Qualified", CreatedDate="2026-11-23T14:30:00.000+0000")
     run_sync(services, as_of=AS_OF, dry_run=False)  # 09:30 New York: on track
@@ -74,8 +76,8 @@ def test_sla_sweep_flags_a_breach_that_happened_without_any_change() -> None:
     assert crm.flags == {"00Q000000000000000": "mql"}
 
 
-def test_provisioning_adds_missing_values_once() -> None:
-    services, crm, _, _ = _world(people=1)
+def test_provisioning_adds_missing_values_once(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, people=1)
     crm.picklists["Status"] = [PicklistValue(v, v) for v in STOCK]
 
     preview = run_provision(services, dry_run=True)
@@ -86,8 +88,8 @@ def test_provisioning_adds_missing_values_once() -> None:
     assert run_provision(services, dry_run=False).to_add == 0
 
 
-def test_revert_restores_values_still_held_and_reports_the_changed_ones() -> None:
-    services, crm, _, state = _world(people=2)
+def test_revert_restores_values_still_held_and_reports_the_changed_ones(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=2)
     run = run_sync(services, as_of=AS_OF, dry_run=False)
     crm.records["00Q000000000000001"]["Status"] = "Working - Contacted"  # a rep moved it since
 
@@ -97,4 +99,4 @@ def test_revert_restores_values_still_held_and_reports_the_changed_ones() -> Non
     assert [c.record_id for c in report.changed_since] == ["00Q000000000000001"]
     assert crm.records["00Q000000000000000"]["Status"] == "Open - Not Contacted"
     assert crm.records["00Q000000000000001"]["Status"] == "Working - Contacted"
-    assert sum(1 for row in state.audit if row.status == "reverted") == 1
+    assert audit_statuses(state).count("reverted") == 1

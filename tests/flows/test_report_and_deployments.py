@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import yaml
@@ -14,8 +16,8 @@ from tests.conftest import REPO
 from tests.flows.test_sync_run import AS_OF, _world
 
 
-def test_report_covers_corrections_sla_violations_and_duplicates() -> None:
-    services, crm, _, _ = _world(people=3)
+def test_report_covers_corrections_sla_violations_and_duplicates(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, people=3)
     crm.load([{**crm.records["00Q000000000000000"], "Id": "00Q000000000000099"}])  # a second lead, same email
     run_sync(services, as_of=AS_OF, dry_run=False)
 

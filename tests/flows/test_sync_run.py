@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,7 @@ from connectors.settings import RunSettings
 from flows.services import Services, SystemPorts
 from flows.sync_run import run_sync
 from tests.factories import at, compiled, hs_contact, sf_lead
+from tests.flows.conftest import audit_statuses
 
 AS_OF = datetime(2026, 11, 23, 15, tzinfo=UTC)
 
@@ -21,7 +24,8 @@ def _ports(system: InMemorySystem) -> SystemPorts:
     return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system)
 
 
-def _world(people: int = 4, **settings: object) -> tuple[Services, InMemorySystem, InMemorySystem, InMemoryState]:
+def _world(make_state: Callable[[], Any] = InMemoryState, people: int = 4, **settings: object
+           ) -> tuple[Services, InMemorySystem, InMemorySystem, Any]:
     """`people` leads at inquiry in Salesforce that HubSpot already calls MQL (score 70): each needs a correction."""
     crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
     for n in range(people):
@@ -30,37 +34,37 @@ def _world(people: int = 4, **settings: object) -> tuple[Services, InMemorySyste
         crm.history[record["Id"]] = history
         ma.load([hs_contact(str(500 + n), "marketingqualifiedlead", f"p{n}@example.com", score=70, entered=at(5),
                             lastmodifieddate="2026-11-20T12:00:00Z")])
-    state = InMemoryState()
+    state = make_state()
     services = Services(compiled(), {"salesforce": _ports(crm), "hubspot": _ports(ma)}, state, RunSettings(**settings))
     return services, crm, ma, state
 
 
-def test_dry_run_plans_and_writes_nothing() -> None:
-    services, crm, _, state = _world()
+def test_dry_run_plans_and_writes_nothing(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state)
     report = run_sync(services, as_of=AS_OF, dry_run=True)
 
     assert report.status == "dry_run"
     assert len(report.corrections) == 4 and {c.after for c in report.corrections} == {"Marketing Qualified"}
     assert crm.writes == [] and crm.calls["write"] == 0
-    assert state.watermarks == {}
+    assert state.watermark("salesforce") is None
 
 
-def test_apply_writes_verifies_and_a_second_run_converges() -> None:
-    services, crm, _, state = _world()
+def test_apply_writes_verifies_and_a_second_run_converges(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state)
     first = run_sync(services, as_of=AS_OF, dry_run=False)
 
     assert first.status == "succeeded"
     assert first.applied["salesforce"].applied == 4 and first.applied["salesforce"].verified == 4
     assert {crm.records[f"00Q{n:015d}"]["Status"] for n in range(4)} == {"Marketing Qualified"}
     assert crm.calls["write"] == 1  # one batch call for four records
-    assert sum(1 for row in state.audit if row.status == "applied") == 4
+    assert audit_statuses(state).count("applied") == 4
 
     second = run_sync(services, as_of=AS_OF.replace(hour=16), dry_run=False)
     assert second.corrections == [] and second.status == "succeeded"
 
 
-def test_blast_radius_blocks_and_the_override_applies() -> None:
-    services, crm, _, _ = _world(max_changes=2)
+def test_blast_radius_blocks_and_the_override_applies(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, max_changes=2)
     blocked = run_sync(services, as_of=AS_OF, dry_run=False)
 
     assert blocked.status == "blocked" and "4 of" in blocked.message
@@ -70,8 +74,8 @@ def test_blast_radius_blocks_and_the_override_applies() -> None:
     assert allowed.status == "succeeded" and len(crm.writes) == 4
 
 
-def test_converted_leads_are_never_written() -> None:
-    services, crm, _, _ = _world(people=1)
+def test_converted_leads_are_never_written(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, people=1)
     crm.records["00Q000000000000000"].update(IsConverted=True)
     report = run_sync(services, as_of=AS_OF, dry_run=False)
 
@@ -79,33 +83,33 @@ def test_converted_leads_are_never_written() -> None:
     assert [s.reason.value for s in report.skipped] == ["converted"]
 
 
-def test_a_failed_write_is_reported_per_record_and_the_rest_applies() -> None:
-    services, crm, _, state = _world(people=3)
+def test_a_failed_write_is_reported_per_record_and_the_rest_applies(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=3)
     crm.rejected["00Q000000000000001"] = ("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Owner required")
     report = run_sync(services, as_of=AS_OF, dry_run=False)
 
     result = report.applied["salesforce"]
     assert result.applied == 2
     assert [(c.record_id, o.code) for c, o in result.failed] == [("00Q000000000000001", "FIELD_CUSTOM_VALIDATION_EXCEPTION")]
-    assert sum(1 for row in state.audit if row.status == "failed") == 1
+    assert audit_statuses(state).count("failed") == 1
 
 
-def test_a_crash_before_the_write_is_settled_as_abandoned_and_written_once_by_the_next_run() -> None:
-    services, crm, _, state = _world(people=2)
+def test_a_crash_before_the_write_is_settled_as_abandoned_and_written_once_by_the_next_run(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=2)
     crm.fail_next["write"] = 1
 
     with pytest.raises(Exception, match="injected failure"):
         run_sync(services, as_of=AS_OF, dry_run=False)
-    assert [row.status for row in state.audit] == ["pending", "pending"]
+    assert audit_statuses(state) == ["pending", "pending"]
 
     report = run_sync(services, as_of=AS_OF.replace(hour=16), dry_run=False)
     assert report.settled_intents == 2 and report.status == "succeeded"
     assert len(crm.writes) == 2
-    assert sorted(row.status for row in state.audit) == ["abandoned", "abandoned", "applied", "applied"]
+    assert sorted(audit_statuses(state)) == ["abandoned", "abandoned", "applied", "applied"]
 
 
-def test_a_crash_after_the_write_is_settled_as_applied_and_never_written_again() -> None:
-    services, crm, _, state = _world(people=2)
+def test_a_crash_after_the_write_is_settled_as_applied_and_never_written_again(make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=2)
     crm.fail_next["read"] = 1  # the read-back after a successful write
 
     with pytest.raises(Exception, match="injected failure"):
@@ -115,11 +119,11 @@ def test_a_crash_after_the_write_is_settled_as_applied_and_never_written_again()
     report = run_sync(services, as_of=AS_OF.replace(hour=16), dry_run=False)
     assert report.settled_intents == 2 and report.corrections == []
     assert len(crm.writes) == 2
-    assert [row.status for row in state.audit] == ["applied", "applied"]
+    assert audit_statuses(state) == ["applied", "applied"]
 
 
-def test_an_sla_breach_is_flagged_once_and_cleared_when_worked() -> None:
-    services, crm, ma, state = _world(people=1)
+def test_an_sla_breach_is_flagged_once_and_cleared_when_worked(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, state = _world(make_state, people=1)
     crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
     crm.history["00Q000000000000000"][0]["NewValue"] = "Marketing Qualified"
 
@@ -134,8 +138,8 @@ def test_an_sla_breach_is_flagged_once_and_cleared_when_worked() -> None:
     assert worked.cleared_flags == 1 and crm.flags == {}
 
 
-def test_a_second_run_of_the_same_kind_is_refused_while_one_holds_the_lock() -> None:
-    services, _, _, state = _world(people=1)
+def test_a_second_run_of_the_same_kind_is_refused_while_one_holds_the_lock(make_state: Callable[[], Any]) -> None:
+    services, _, _, state = _world(make_state, people=1)
     with state.lock("sync", "another-run", ttl=None):  # type: ignore[arg-type]
         with pytest.raises(RunLockedError):
             run_sync(services, as_of=AS_OF, dry_run=False)

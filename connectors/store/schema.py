@@ -1,0 +1,142 @@
+"""The state store's tables (SQLAlchemy Core) and forward migrations; SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    inspect,
+    select,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stored as UTC; always read back timezone-aware (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True),
+                       Column("applied_at", UtcDateTime, nullable=False))
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(36), primary_key=True), Column("kind", String(32), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False), Column("finished_at", UtcDateTime),
+    Column("status", String(32), nullable=False), Column("parameters", JSON), Column("counts", JSON),
+    Column("findings", JSON),
+    Index("ix_runs_started", "started_at"),
+)
+
+locks = Table(
+    "locks", metadata,
+    Column("kind", String(64), primary_key=True), Column("holder", String(64), nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False), Column("expires_at", UtcDateTime, nullable=False),
+)
+
+watermarks = Table("watermarks", metadata, Column("system", String(32), primary_key=True),
+                   Column("instant", UtcDateTime, nullable=False))
+
+identity_links = Table(
+    "identity_links", metadata,
+    Column("hubspot_id", String(64), primary_key=True), Column("salesforce_id", String(32), nullable=False),
+    Column("first_linked_at", UtcDateTime, nullable=False), Column("last_seen_at", UtcDateTime, nullable=False),
+    Index("ix_links_salesforce", "salesforce_id"),
+)
+
+lead_state = Table(
+    "lead_state", metadata,
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("stage", String(64)), Column("stage_entered_at", UtcDateTime),
+    Column("first_observed_at", UtcDateTime, nullable=False), Column("last_seen_at", UtcDateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), nullable=False), Column("kind", String(8), nullable=False),  # plan | write | skip
+    Column("system", String(32), nullable=False), Column("record_id", String(64), nullable=False),
+    Column("field", String(128), nullable=False), Column("step", Integer, nullable=False),
+    Column("before", Text), Column("after", Text), Column("stage_before", String(64)), Column("stage_after", String(64)),
+    Column("rule", String(64), nullable=False), Column("reason", Text), Column("definition_version", String(64)),
+    Column("status", String(16), nullable=False), Column("code", String(128)), Column("message", Text),
+    Column("at", UtcDateTime, nullable=False), Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("run_id", "kind", "system", "record_id", "field", "step", name="uq_audit_once"),
+    Index("ix_audit_record", "system", "record_id"), Index("ix_audit_status", "status"),
+)
+
+sla_clocks = Table(
+    "sla_clocks", metadata,
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("stage", String(64), nullable=False), Column("state", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False), Column("estimated", Boolean, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False), Column("breached_at", UtcDateTime), Column("owner_id", String(64)),
+    Column("flagged_stage", String(64)), Column("flagged_at", UtcDateTime), Column("cleared_at", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_sla_state", "state"),
+)
+
+checkpoints = Table(
+    "checkpoints", metadata,
+    Column("kind", String(32), primary_key=True), Column("key", String(255), primary_key=True),
+    Column("detail", JSON), Column("done_at", UtcDateTime, nullable=False),
+)
+
+
+def _v1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[runs, locks, watermarks, identity_links, lead_state, audit_log, checkpoints])
+
+
+def _v2(connection: Connection) -> None:
+    """Version 2 added SLA clocks and the run findings shown by the report."""
+    metadata.create_all(connection, tables=[sla_clocks])
+    if "findings" not in {c["name"] for c in inspect(connection).get_columns("runs")}:
+        connection.exec_driver_sql("ALTER TABLE runs ADD COLUMN findings JSON")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(connection: Connection) -> int:
+    if not inspect(connection).has_table("schema_version"):
+        return 0
+    return int(connection.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).scalar() or 0)
+
+
+def migrate(connection: Connection, target: int = LATEST) -> int:
+    """Apply the missing migrations up to `target`, in order; returns the version reached."""
+    metadata.create_all(connection, tables=[schema_version])
+    version = current_version(connection)
+    for number in range(version + 1, target + 1):
+        MIGRATIONS[number - 1](connection)
+        connection.execute(schema_version.insert().values(version=number, applied_at=datetime.now(UTC)))
+    return max(version, target)

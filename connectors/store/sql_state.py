@@ -1,0 +1,378 @@
+"""`SqlRunState`: the durable `RunState` for SQLite and PostgreSQL; batched statements, one transaction per record."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+
+from connectors.errors import ConnectorError, RunLockedError
+from connectors.ports import SlaTransitions, WriteOutcome
+from connectors.store import schema as t
+from mapping.plan import Correction, Skipped
+from mapping.sla import SlaEntry
+from mapping.sla_clock import SlaState
+
+CHUNK = 500
+RUNNING = (SlaState.ON_TRACK.value, SlaState.AT_RISK.value, SlaState.BREACHED.value)
+Key = tuple[str, str]
+
+
+class StateStoreError(ConnectorError):
+    def __init__(self, operation: str, error: Exception) -> None:
+        super().__init__("state", operation, type(error).__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def open_run_state(url: str) -> SqlRunState:
+    """Open (and migrate) the store at a SQLAlchemy URL; SQLite files get their directory created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    store = SqlRunState(engine)
+    with store._begin("migrate") as connection:
+        t.migrate(connection)
+    return store
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class SqlRunState:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _begin(self, operation: str) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StateStoreError(operation, exc) from exc
+
+    # --- runs and locks ---------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
+        run_id = str(uuid.uuid4())
+        with self._begin("start_run") as c:
+            c.execute(insert(t.runs).values(id=run_id, kind=kind, started_at=_now(), status="running",
+                                            parameters=dict(parameters)))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, counts: Mapping[str, int]) -> None:
+        with self._begin("finish_run") as c:
+            c.execute(update(t.runs).where(t.runs.c.id == run_id).values(status=status, counts=dict(counts),
+                                                                         finished_at=_now()))
+
+    def list_runs(self, limit: int) -> list[dict[str, Any]]:
+        with self._begin("list_runs") as c:
+            rows = c.execute(select(t.runs.c.id, t.runs.c.kind, t.runs.c.started_at, t.runs.c.finished_at,
+                                    t.runs.c.status, t.runs.c.counts).order_by(t.runs.c.started_at.desc()).limit(limit))
+            return [dict(row._mapping) for row in rows]
+
+    @contextmanager
+    def lock(self, kind: str, holder: str, ttl: timedelta) -> Iterator[None]:
+        if not self._acquire(kind, holder, ttl or timedelta(hours=2)):
+            with self._begin("lock") as c:
+                current = c.execute(select(t.locks.c.holder).where(t.locks.c.kind == kind)).scalar()
+            raise RunLockedError(kind, str(current or "unknown"))
+        try:
+            yield
+        finally:
+            with self._begin("unlock") as c:
+                c.execute(delete(t.locks).where(and_(t.locks.c.kind == kind, t.locks.c.holder == holder)))
+
+    def _acquire(self, kind: str, holder: str, ttl: timedelta) -> bool:
+        now = _now()
+        try:
+            with self.engine.begin() as c:
+                c.execute(insert(t.locks).values(kind=kind, holder=holder, acquired_at=now, expires_at=now + ttl))
+            return True
+        except IntegrityError:
+            pass
+        with self._begin("lock") as c:  # take over only a lock whose holder let it expire
+            taken = c.execute(update(t.locks).where(and_(t.locks.c.kind == kind, t.locks.c.expires_at < now))
+                              .values(holder=holder, acquired_at=now, expires_at=now + ttl))
+            return taken.rowcount == 1
+
+    # --- watermarks, links, observations -------------------------------------------------------------------
+
+    def watermark(self, system: str) -> datetime | None:
+        with self._begin("watermark") as c:
+            return c.execute(select(t.watermarks.c.instant).where(t.watermarks.c.system == system)).scalar()
+
+    def links_for_hubspot(self, hubspot_ids: Sequence[str]) -> dict[str, str]:
+        return self._links(t.identity_links.c.hubspot_id, hubspot_ids, reverse=False)
+
+    def links_for_salesforce(self, salesforce_ids: Sequence[str]) -> dict[str, str]:
+        return self._links(t.identity_links.c.salesforce_id, salesforce_ids, reverse=True)
+
+    def _links(self, column: Any, ids: Sequence[str], reverse: bool) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self._begin("links") as c:
+            for chunk in _chunks(list(ids)):
+                for hs, sf in c.execute(select(t.identity_links.c.hubspot_id, t.identity_links.c.salesforce_id)
+                                        .where(column.in_(chunk))):
+                    if reverse:
+                        found[sf] = hs
+                    else:
+                        found[hs] = sf
+        return found
+
+    def first_observed(self, keys: Sequence[Key]) -> dict[Key, datetime]:
+        found: dict[Key, datetime] = {}
+        wanted = set(keys)
+        with self._begin("first_observed") as c:
+            for chunk in _chunks(sorted({record_id for _, record_id in keys})):
+                rows = c.execute(select(t.lead_state.c.system, t.lead_state.c.record_id, t.lead_state.c.first_observed_at)
+                                 .where(t.lead_state.c.record_id.in_(chunk)))
+                found.update({(s, r): at for s, r, at in rows if (s, r) in wanted})
+        return found
+
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
+        now = _now()
+        leads = {lead.key: lead for pair in pairs for lead in (pair.crm, pair.ma) if lead is not None}
+        links = {pair.ma.record_id: pair.crm.record_id for pair in pairs if pair.crm is not None and pair.ma is not None}
+        with self._begin("record_observations") as c:
+            known = self._stages(c, list(leads))
+            rows = []
+            for key, lead in leads.items():
+                prior = known.get(key)
+                first = prior[1] if prior is not None and prior[0] == lead.stage else (lead.stage_entered_at or now)
+                rows.append({"system": key[0], "record_id": key[1], "stage": lead.stage,
+                             "stage_entered_at": lead.stage_entered_at, "first_observed_at": first, "last_seen_at": now})
+            self._upsert(c, t.lead_state, rows, ["system", "record_id"])
+            self._upsert(c, t.identity_links, [{"hubspot_id": hs, "salesforce_id": sf, "first_linked_at": now,
+                                                "last_seen_at": now} for hs, sf in links.items()],
+                         ["hubspot_id"], keep=["first_linked_at"])
+            self._upsert(c, t.watermarks, [{"system": s, "instant": at} for s, at in watermarks.items()], ["system"])
+
+    def _stages(self, c: Connection, keys: list[Key]) -> dict[Key, tuple[str | None, datetime]]:
+        wanted = set(keys)
+        found: dict[Key, tuple[str | None, datetime]] = {}
+        for chunk in _chunks(sorted({r for _, r in keys})):
+            rows = c.execute(select(t.lead_state.c.system, t.lead_state.c.record_id, t.lead_state.c.stage,
+                                    t.lead_state.c.first_observed_at).where(t.lead_state.c.record_id.in_(chunk)))
+            found.update({(s, r): (stage, at) for s, r, stage, at in rows if (s, r) in wanted})
+        return found
+
+    def _upsert(self, c: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str],
+                keep: Sequence[str] = ()) -> None:
+        for chunk in _chunks(rows):
+            statement = self._insert(table).values(list(chunk))
+            changing = {col: statement.excluded[col] for col in chunk[0] if col not in keys and col not in keep}
+            c.execute(statement.on_conflict_do_update(index_elements=keys, set_=changing) if changing
+                      else statement.on_conflict_do_nothing(index_elements=keys))
+
+    # --- audit -----------------------------------------------------------------------------------------------
+
+    def _audit_row(self, run_id: str, kind: str, c: Correction, status: str, now: datetime) -> dict[str, Any]:
+        return {"run_id": run_id, "kind": kind, "system": c.system, "record_id": c.record_id, "field": c.field,
+                "step": c.step, "before": c.before, "after": c.after, "stage_before": c.stage_before,
+                "stage_after": c.stage_after, "rule": c.rule, "reason": c.reason,
+                "definition_version": c.definition_version, "status": status, "at": now, "updated_at": now}
+
+    def record_planned(self, run_id: str, corrections: Sequence[Correction], skipped: Sequence[Skipped], status: str) -> None:
+        now = _now()
+        rows = [self._audit_row(run_id, "plan", c, status, now) for c in corrections] if status in ("planned", "blocked") else []
+        rows += [{"run_id": run_id, "kind": "skip", "system": s.system, "record_id": s.record_id, "field": "(stage)",
+                  "step": 0, "stage_before": s.stage_before, "stage_after": s.stage_after, "rule": f"skip:{s.reason.value}",
+                  "status": "skipped", "at": now, "updated_at": now} for s in skipped]
+        with self._begin("record_planned") as c:
+            for chunk in _chunks(rows):
+                c.execute(self._insert(t.audit_log).values(list(chunk)).on_conflict_do_nothing())
+
+    def record_intents(self, run_id: str, corrections: Sequence[Correction]) -> None:
+        now = _now()
+        with self._begin("record_intents") as c:
+            for chunk in _chunks([self._audit_row(run_id, "write", x, "pending", now) for x in corrections]):
+                c.execute(self._insert(t.audit_log).values(list(chunk)).on_conflict_do_nothing())
+
+    def record_outcomes(self, run_id: str, results: Sequence[tuple[Correction, WriteOutcome]],
+                        verified: set[tuple[str, str, int]]) -> None:
+        now = _now()
+        params = [{**_row_key(run_id, c), "b_status": "applied" if o.ok else "failed", "b_code": o.code,
+                   "b_message": (o.message or "")[:1000] or None, "b_at": now} for c, o in results]
+        with self._begin("record_outcomes") as c:
+            if params:
+                c.execute(_WRITE_ROW.values(status=bindparam("b_status"), code=bindparam("b_code"),
+                                            message=bindparam("b_message"), updated_at=bindparam("b_at")), params)
+
+    def pending_intents(self, system: str) -> list[tuple[str, Correction]]:
+        a = t.audit_log.c
+        with self._begin("pending_intents") as c:
+            rows = c.execute(select(t.audit_log).where(and_(a.status == "pending", a.system == system)))
+            return [(row.run_id, _correction(row)) for row in rows]
+
+    def settle_intents(self, items: Sequence[tuple[str, Correction, bool]]) -> None:
+        now = _now()
+        params = [{**_row_key(run_id, c), "b_status": "applied" if ok else "abandoned", "b_at": now}
+                  for run_id, c, ok in items]
+        with self._begin("settle_intents") as c:
+            if params:
+                c.execute(_WRITE_ROW.values(status=bindparam("b_status"), updated_at=bindparam("b_at")), params)
+
+    def recent_corrections(self, keys: Sequence[Key], since: datetime) -> dict[Key, list[datetime]]:
+        a = t.audit_log.c
+        wanted = set(keys)
+        found: dict[Key, list[datetime]] = {}
+        with self._begin("recent_corrections") as c:
+            for chunk in _chunks(sorted({r for _, r in keys})):
+                rows = c.execute(select(a.system, a.record_id, a.updated_at).where(
+                    and_(a.status == "applied", a.kind == "write", a.updated_at >= since, a.record_id.in_(chunk))))
+                for s, r, at in rows:
+                    if (s, r) in wanted:
+                        found.setdefault((s, r), []).append(at)
+        return found
+
+    def applied_changes(self, run_id: str) -> list[Correction]:
+        a = t.audit_log.c
+        with self._begin("applied_changes") as c:
+            rows = c.execute(select(t.audit_log).where(and_(a.run_id == run_id, a.kind == "write", a.status == "applied"))
+                             .order_by(a.id))
+            return [_correction(row) for row in rows]
+
+    def mark_reverted(self, run_id: str, fields: Sequence[tuple[str, str, str]]) -> None:
+        a = t.audit_log.c
+        statement = update(t.audit_log).where(and_(
+            a.run_id == run_id, a.kind == "write", a.status == "applied", a.system == bindparam("b_system"),
+            a.record_id == bindparam("b_record"), a.field == bindparam("b_field"))).values(status="reverted", updated_at=_now())
+        with self._begin("mark_reverted") as c:
+            if fields:
+                c.execute(statement, [{"b_system": s, "b_record": r, "b_field": f} for s, r, f in fields])
+
+    def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
+        a = t.audit_log.c
+        with self._begin("correction_counts") as c:
+            rows = c.execute(select(a.rule, a.status, func.count()).where(and_(a.kind != "skip", a.updated_at >= since))
+                             .group_by(a.rule, a.status).order_by(a.rule, a.status))
+            return [(rule, status, int(n)) for rule, status, n in rows]
+
+    # --- SLA clocks ---------------------------------------------------------------------------------------------
+
+    def upsert_sla(self, entries: Sequence[SlaEntry], as_of: datetime) -> SlaTransitions:
+        transitions = SlaTransitions()
+        by_key = {(e.system, e.record_id): e for e in entries}
+        with self._begin("upsert_sla") as c:
+            existing = self._clocks(c, list(by_key))
+            changed = 0
+            for key, entry in by_key.items():
+                state, stage, flagged = existing.get(key, (None, None, None))
+                changed += state != entry.state.value or stage != entry.stage
+                if entry.state is SlaState.BREACHED and flagged != entry.stage:
+                    transitions.new_breaches.append(entry)
+                elif entry.state is not SlaState.BREACHED and flagged is not None:
+                    transitions.cleared.append(key)
+            self._upsert(c, t.sla_clocks, [_clock_row(e, as_of) for e in by_key.values()], ["system", "record_id"],
+                         keep=["flagged_stage", "flagged_at", "cleared_at"])
+        return SlaTransitions(transitions.new_breaches, transitions.cleared, changed)
+
+    def _clocks(self, c: Connection, keys: list[Key]) -> dict[Key, tuple[str, str, str | None]]:
+        s = t.sla_clocks.c
+        wanted = set(keys)
+        found: dict[Key, tuple[str, str, str | None]] = {}
+        for chunk in _chunks(sorted({r for _, r in keys})):
+            for system, record_id, state, stage, flagged in c.execute(
+                    select(s.system, s.record_id, s.state, s.stage, s.flagged_stage).where(s.record_id.in_(chunk))):
+                if (system, record_id) in wanted:
+                    found[(system, record_id)] = (state, stage, flagged)
+        return found
+
+    def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[Key], at: datetime) -> None:
+        s = t.sla_clocks.c
+        one = update(t.sla_clocks).where(and_(s.system == bindparam("b_system"), s.record_id == bindparam("b_record")))
+        with self._begin("mark_flags") as c:
+            if flagged:
+                c.execute(one.values(flagged_stage=bindparam("b_stage"), flagged_at=at, cleared_at=None),
+                          [{"b_system": sy, "b_record": r, "b_stage": st} for sy, r, st in flagged])
+            if cleared:
+                c.execute(one.values(flagged_stage=None, cleared_at=at),
+                          [{"b_system": sy, "b_record": r} for sy, r in cleared])
+
+    def open_clocks(self) -> list[Key]:
+        s = t.sla_clocks.c
+        with self._begin("open_clocks") as c:
+            return [(r.system, r.record_id) for r in c.execute(select(s.system, s.record_id).where(s.state.in_(RUNNING))
+                                                               .order_by(s.system, s.record_id))]
+
+    def clock_states(self) -> list[tuple[str, str | None, str]]:
+        s = t.sla_clocks.c
+        with self._begin("clock_states") as c:
+            return [(r.stage, r.owner_id, r.state) for r in c.execute(select(s.stage, s.owner_id, s.state))]
+
+    def current_stages(self) -> list[tuple[str | None, datetime | None]]:
+        l = t.lead_state.c  # noqa: E741
+        with self._begin("current_stages") as c:
+            return [(r.stage, r.stage_entered_at or r.first_observed_at)
+                    for r in c.execute(select(l.stage, l.stage_entered_at, l.first_observed_at))]
+
+    # --- checkpoints and findings ----------------------------------------------------------------------------------
+
+    def done_keys(self, kind: str) -> set[str]:
+        with self._begin("done_keys") as c:
+            return set(c.execute(select(t.checkpoints.c.key).where(t.checkpoints.c.kind == kind)).scalars())
+
+    def mark_done(self, kind: str, key: str, detail: Mapping[str, Any]) -> None:
+        with self._begin("mark_done") as c:
+            self._upsert(c, t.checkpoints, [{"kind": kind, "key": key, "detail": dict(detail), "done_at": _now()}],
+                         ["kind", "key"])
+
+    def save_findings(self, run_id: str, findings: Mapping[str, list[dict[str, Any]]]) -> None:
+        with self._begin("save_findings") as c:
+            c.execute(update(t.runs).where(t.runs.c.id == run_id).values(findings=dict(findings)))
+
+    def latest_findings(self) -> dict[str, list[dict[str, Any]]]:
+        with self._begin("latest_findings") as c:
+            found = c.execute(select(t.runs.c.findings).where(t.runs.c.findings.is_not(None))
+                              .order_by(t.runs.c.started_at.desc()).limit(1)).scalar()
+            return dict(found or {})
+
+
+_AUDIT = t.audit_log.c
+_WRITE_ROW = update(t.audit_log).where(and_(
+    _AUDIT.run_id == bindparam("b_run"), _AUDIT.kind == "write", _AUDIT.system == bindparam("b_system"),
+    _AUDIT.record_id == bindparam("b_record"), _AUDIT.field == bindparam("b_field"), _AUDIT.step == bindparam("b_step")))
+
+
+def _row_key(run_id: str, c: Correction) -> dict[str, Any]:
+    return {"b_run": run_id, "b_system": c.system, "b_record": c.record_id, "b_field": c.field, "b_step": c.step}
+
+
+def _correction(row: Any) -> Correction:
+    return Correction(row.system, row.record_id, row.field, row.before, row.after, row.stage_before,
+                      row.stage_after or "", row.rule, row.reason or "", row.definition_version or "", row.step)
+
+
+def _clock_row(entry: SlaEntry, as_of: datetime) -> dict[str, Any]:
+    return {"system": entry.system, "record_id": entry.record_id, "stage": entry.stage, "state": entry.state.value,
+            "started_at": entry.started_at, "estimated": entry.started_estimated, "due_at": entry.due_at,
+            "breached_at": entry.breached_at, "owner_id": entry.owner_id, "updated_at": as_of}
+

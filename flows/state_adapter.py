@@ -1,0 +1,9 @@
+"""Opens the run state the wiring uses: the SQL store at `LEADSYNC_DATABASE_URL`."""
+
+from __future__ import annotations
+
+from connectors.store.sql_state import SqlRunState, open_run_state as _open
+
+
+def open_run_state(url: str) -> SqlRunState:
+    return _open(url)

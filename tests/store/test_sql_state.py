@@ -1,0 +1,129 @@
+"""The SQL store itself: migrations, lock races with real concurrency, stale-lock takeover, UTC round trips."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from connectors.errors import RunLockedError
+from connectors.store import schema
+from connectors.store.sql_state import SqlRunState, open_run_state
+from tests.flows.conftest import POSTGRES, _fresh_postgres
+
+URLS = ["sqlite", *(["postgresql"] if POSTGRES else [])]
+
+
+@pytest.fixture(params=URLS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/state.db"
+        return
+    _fresh_postgres().close()
+    yield str(POSTGRES)
+    store = open_run_state(str(POSTGRES))
+    with store.engine.begin() as connection:
+        schema.metadata.drop_all(connection)
+    store.close()
+
+
+def test_migrations_run_forward_from_empty_and_are_idempotent(store_url: str) -> None:
+    store = open_run_state(store_url)
+    with store.engine.begin() as connection:
+        assert schema.current_version(connection) == schema.LATEST
+        assert schema.migrate(connection) == schema.LATEST
+    assert {"runs", "audit_log", "sla_clocks", "locks"} <= set(inspect(store.engine).get_table_names())
+    store.close()
+
+
+def test_a_version_one_database_is_migrated_to_the_latest(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/v1.db"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        schema.metadata.create_all(connection, tables=[schema.schema_version])
+        connection.execute(text("CREATE TABLE runs (id VARCHAR(36) PRIMARY KEY, kind VARCHAR(32) NOT NULL, "
+                                "started_at DATETIME NOT NULL, finished_at DATETIME, status VARCHAR(32) NOT NULL, "
+                                "parameters JSON, counts JSON)"))
+        connection.execute(schema.schema_version.insert().values(version=1, applied_at=datetime.now(UTC)))
+    engine.dispose()
+
+    store = open_run_state(url)
+    run_id = store.start_run("sync", {})
+    store.save_findings(run_id, {"violations": [{"record_id": "x"}]})
+    assert store.latest_findings() == {"violations": [{"record_id": "x"}]}
+    store.close()
+
+
+def test_instants_come_back_utc_aware(store_url: str) -> None:
+    store = open_run_state(store_url)
+    from mapping.match import LeadPair, LinkKind
+    from mapping.records import CanonicalLead
+
+    lead = CanonicalLead("salesforce", "00Q1", "a@x.io", "mql", {}, {}, stage_entered_at=datetime(2026, 11, 2, 9, tzinfo=UTC))
+    store.record_observations([LeadPair(lead, None, LinkKind.NONE)], {"salesforce": datetime(2026, 11, 3, tzinfo=UTC)})
+    assert store.watermark("salesforce") == datetime(2026, 11, 3, tzinfo=UTC)
+    assert store.first_observed([("salesforce", "00Q1")]) == {("salesforce", "00Q1"): datetime(2026, 11, 2, 9, tzinfo=UTC)}
+    store.close()
+
+
+def _race(store: SqlRunState, rounds: int) -> list[int]:
+    """Threads with their own connections race for one lock per round; count the winners."""
+    winners = []
+    for round_number in range(rounds):
+        won = []
+        barrier = threading.Barrier(4)
+
+        def contend(name: str) -> None:
+            barrier.wait()
+            if store._acquire(f"race-{round_number}", name, timedelta(minutes=5)):
+                won.append(name)
+
+        threads = [threading.Thread(target=contend, args=(f"worker-{n}",)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        winners.append(len(won))
+    return winners
+
+
+def test_exactly_one_thread_wins_each_lock_race(store_url: str) -> None:
+    store = open_run_state(store_url)
+    assert _race(store, 20) == [1] * 20
+    store.close()
+
+
+def _take(url: str, kind: str, queue: "multiprocessing.Queue[bool]") -> None:
+    store = open_run_state(url)
+    queue.put(store._acquire(kind, uuid.uuid4().hex, timedelta(minutes=5)))
+    store.close()
+
+
+def test_exactly_one_process_wins_a_lock_race(store_url: str) -> None:
+    open_run_state(store_url).close()
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[bool] = context.Queue()
+    processes = [context.Process(target=_take, args=(store_url, "sync", queue)) for _ in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert sorted(queue.get(timeout=5) for _ in processes) == [False, False, True]
+
+
+def test_a_held_lock_refuses_and_an_expired_one_is_taken_over(store_url: str) -> None:
+    store = open_run_state(store_url)
+    with store.lock("sync", "first", timedelta(hours=1)):
+        with pytest.raises(RunLockedError, match="already in progress"):
+            with store.lock("sync", "second", timedelta(hours=1)):
+                pass
+    assert store._acquire("sweep", "crashed-worker", timedelta(seconds=-1))  # a lock its holder never released
+    with store.lock("sweep", "next", timedelta(hours=1)):
+        pass
+    store.close()
