@@ -39,6 +39,7 @@ class SalesforceSettings(BaseSettings):
     ca_bundle: Path | None = None
     api_version: str = "59.0"
     timeout_s: float = Field(default=60.0, gt=0)
+    sla_flag_field: str | None = None  # a Lead datetime field set to the breach instant; unset: a Task for the owner
 
     @property
     def auth(self) -> SalesforceAuth:

@@ -80,9 +80,12 @@ class SlaEvaluator:
     def _start(
         self, pair: LeadPair, record: CanonicalLead, stage: str, now: datetime, first_observed: datetime | None
     ) -> tuple[datetime, bool]:
-        for lead in (pair.crm, pair.ma):
-            if lead is not None and lead.stage == stage and lead.stage_entered_at is not None:
-                return lead.stage_entered_at, False
+        # The earliest entry either system records: a lead HubSpot made an MQL last month has been one since,
+        # even if leadsync only now corrects the CRM (so the sync and the sweep agree on the clock).
+        entries = [lead.stage_entered_at for lead in (pair.crm, pair.ma)
+                   if lead is not None and lead.stage == stage and lead.stage_entered_at is not None]
+        if entries:
+            return min(entries), False
         if record.stage != stage:
             return now, False  # leadsync moves it into the stage now
         if first_observed is not None:

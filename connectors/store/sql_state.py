@@ -204,8 +204,9 @@ class SqlRunState:
         now = _now()
         rows = [self._audit_row(run_id, "plan", c, status, now) for c in corrections] if status in ("planned", "blocked") else []
         rows += [{"run_id": run_id, "kind": "skip", "system": s.system, "record_id": s.record_id, "field": "(stage)",
-                  "step": 0, "stage_before": s.stage_before, "stage_after": s.stage_after, "rule": f"skip:{s.reason.value}",
-                  "status": "skipped", "at": now, "updated_at": now} for s in skipped]
+                  "step": 0, "before": None, "after": None, "stage_before": s.stage_before, "stage_after": s.stage_after,
+                  "rule": f"skip:{s.reason.value}", "reason": None, "definition_version": None, "status": "skipped",
+                  "at": now, "updated_at": now} for s in skipped]
         with self._begin("record_planned") as c:
             for chunk in _chunks(rows):
                 c.execute(self._insert(t.audit_log).values(list(chunk)).on_conflict_do_nothing())

@@ -29,13 +29,13 @@ class TestSalesforceShapes:
     def test_bulk_csv_strings_are_parsed(self) -> None:
         row = {"Id": "00Q000000000009AAA", "Status": "Marketing Qualified", "Email": "b@example.com",
                "IsConverted": "false", "Leadsync_Lock__c": "true", "CreatedDate": "2026-11-02T08:00:00.000Z",
-               "LastActivityDate": "2026-11-03", "OwnerId": ""}
+               "ConvertedDate": "2026-11-03", "OwnerId": ""}
         lead = normalize_salesforce(row, DEFAULT)
 
         assert lead.converted is False and lead.locked is True
         assert lead.fields["owner_id"] is None
-        assert lead.fields["last_worked_at"] == datetime(2026, 11, 3, tzinfo=UTC)
-        assert "last_worked_at" in lead.date_only
+        assert lead.fields["converted_at"] == datetime(2026, 11, 3, tzinfo=UTC)
+        assert "converted_at" in lead.date_only
 
     def test_history_replay_gives_the_last_entry_into_the_current_stage(self) -> None:
         record, _ = sf_lead(status="Marketing Qualified")

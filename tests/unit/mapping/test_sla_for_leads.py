@@ -48,8 +48,9 @@ def test_activity_after_entry_meets_the_sla() -> None:
 
 
 def test_work_logged_only_as_a_date_on_the_entry_day_counts_at_entry() -> None:
-    sf = sf_lead(status="Marketing Qualified", entered=at(20, 14), LastActivityDate="2026-11-20")
-    (entry,) = _plan(sf).sla
+    sf = sf_lead(status="Marketing Qualified", entered=at(20, 14))
+    hs = hs_contact(lifecycle="marketingqualifiedlead", score=70, entered=at(20, 15), notes_last_contacted="2026-11-20")
+    (entry,) = _plan(sf, hs).sla
     assert entry.state is SlaState.MET and entry.worked_at == at(20, 14)
 
 
@@ -76,3 +77,10 @@ def test_the_example_definition_uses_its_own_calendar() -> None:
     (entry,) = _plan(sf_lead(status="Nurturing", entered=at(23, 8)), now=at(23, 12), definition=definition).sla
     assert entry.due_at == datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
     assert entry.state is SlaState.BREACHED
+
+
+def test_the_clock_starts_at_the_earliest_entry_either_system_records() -> None:
+    plan = _plan(sf_lead(status="Marketing Qualified", entered=at(20, 18)),
+                 hs_contact(lifecycle="marketingqualifiedlead", score=70, entered=at(20, 10)))
+    (entry,) = plan.sla
+    assert entry.started_at == at(20, 10) and entry.state is SlaState.BREACHED

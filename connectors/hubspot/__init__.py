@@ -1,0 +1,1 @@
+"""The HubSpot connector: the only package that imports hubspot-api-client."""

@@ -1,0 +1,52 @@
+"""One hubspot-api-client with the call discipline: client-side rate limits, budget, retries, a timeout per call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hubspot import HubSpot
+
+from connectors.resilience import ApiBudget, SlidingWindowLimiter, retry_policy
+from connectors.hubspot.translate import call
+from connectors.settings import HubSpotSettings
+
+T = TypeVar("T")
+
+
+class HubSpotApi:
+    def __init__(self, settings: HubSpotSettings, budget: ApiBudget) -> None:
+        self.settings = settings
+        self.budget = budget
+        token = settings.token().get_secret_value()
+        client = HubSpot(access_token=token, host=settings.base_url, base_url=settings.base_url)
+        # Discovery builds a new ApiClient per attribute access: hold on to each API object to reuse connections.
+        self.search_api = client.crm.contacts.search_api
+        self.batch_api = client.crm.contacts.batch_api
+        self.properties_api = client.crm.properties.core_api
+        self.limiter = SlidingWindowLimiter(settings.calls_per_10s, 10.0)
+        self.search_limiter = SlidingWindowLimiter(settings.search_calls_per_s, 1.0)
+
+    def run(self, operation: str, fn: Callable[[float], tuple[Any, int, Any]], search: bool = False) -> Any:
+        """Call `fn(timeout)` (a `*_with_http_info` call) under the limits; returns the response body."""
+        for attempt in retry_policy():
+            with attempt:
+                self.budget.spend()
+                if search:
+                    self.search_limiter.acquire()
+                else:
+                    self.limiter.acquire()
+                data, _status, headers = call(operation, lambda: fn(self.settings.timeout_s))
+                self._observe(headers or {})
+                return data
+        raise AssertionError("unreachable: the retry policy reraises")
+
+    def _observe(self, headers: Any) -> None:
+        remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
+        limit = headers.get("X-HubSpot-RateLimit-Daily")
+        if remaining is not None and limit is not None:
+            self.budget.observe(int(limit) - int(remaining), int(limit))
+
+    def close(self) -> None:
+        for api in (self.search_api, self.batch_api, self.properties_api):
+            api.api_client.rest_client.pool_manager.clear()

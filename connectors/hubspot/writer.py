@@ -1,0 +1,59 @@
+"""Writes stage corrections through batch update (100 a call); clears go in their own request before the sets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
+
+from connectors.hubspot.api import HubSpotApi
+from connectors.hubspot.source import HubSpotContactSource
+from connectors.ports import WriteOutcome
+from mapping.plan import Correction
+
+BATCH = 100
+
+
+class HubSpotStageWriter:
+    system = "hubspot"
+
+    def __init__(self, api: HubSpotApi, source: HubSpotContactSource) -> None:
+        self.api = api
+        self.source = source
+
+    def apply_corrections(self, corrections: Sequence[Correction]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        for step in sorted({c.step for c in corrections}):  # a backward lifecycle move: clear (1), then set (2)
+            inputs: dict[str, dict[str, str]] = {}
+            for correction in (c for c in corrections if c.step == step):
+                inputs.setdefault(correction.record_id, {})[correction.field] = correction.after or ""
+            outcomes += self._update(inputs)
+        return outcomes
+
+    def _update(self, inputs: dict[str, dict[str, str]]) -> list[WriteOutcome]:
+        ids = list(inputs)
+        outcomes: list[WriteOutcome] = []
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            body = BatchInputSimplePublicObjectBatchInput(
+                inputs=[SimplePublicObjectBatchInput(id=i, properties=inputs[i]) for i in chunk])
+            response = self.api.run("batch_update", lambda timeout, body=body: self.api.batch_api.update_with_http_info(
+                body, _request_timeout=timeout))
+            outcomes += _outcomes(chunk, response)
+        return outcomes
+
+    def read_stage_values(self, record_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
+        return {c["id"]: {f: c["properties"].get(f) or None for f in self.source.stage_fields}
+                for c in self.source.read_records(record_ids)}
+
+
+def _outcomes(ids: list[str], response: Any) -> list[WriteOutcome]:
+    """A 207 names the failed ids in each error's context; every other id of the batch succeeded."""
+    failed: dict[str, WriteOutcome] = {}
+    for error in getattr(response, "errors", None) or []:
+        context = getattr(error, "context", None) or {}
+        for record_id in context.get("ids", []) or context.get("id", []):
+            failed[str(record_id)] = WriteOutcome(str(record_id), False, str(getattr(error, "category", "ERROR")),
+                                                  str(getattr(error, "message", ""))[:500])
+    return [failed.get(i) or WriteOutcome(i, True) for i in ids]

@@ -1,0 +1,1 @@
+"""The Salesforce connector: the only package that imports simple-salesforce."""

@@ -1,0 +1,69 @@
+"""One logged-in client with the call discipline: budget check, retries for transient errors, capped re-login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from simple_salesforce import Salesforce
+
+from connectors.errors import AuthError, SessionExpiredError
+from connectors.resilience import ApiBudget, retry_policy
+from connectors.salesforce.client import make_client, make_session
+from connectors.salesforce.translate import call
+from connectors.settings import SalesforceAuth, SalesforceSettings
+
+T = TypeVar("T")
+MAX_RELOGINS = 2
+PAGE_HEADERS = {"Sforce-Query-Options": "batchSize=2000"}
+
+
+class SalesforceApi:
+    def __init__(self, settings: SalesforceSettings, budget: ApiBudget) -> None:
+        self.settings = settings
+        self.budget = budget
+        self.session = make_session(settings, budget)
+        self.client: Salesforce = call("login", lambda: make_client(settings, self.session))
+        self.relogins = 0
+
+    def run(self, operation: str, fn: Callable[[Salesforce], T]) -> T:
+        """Call `fn(client)` once per attempt: budget first, transient errors retried, expired sessions renewed."""
+        for attempt in retry_policy():
+            with attempt:
+                self.budget.spend()
+                try:
+                    return call(operation, lambda: fn(self.client))
+                except SessionExpiredError:
+                    self._relogin(operation)
+                    raise
+        raise AssertionError("unreachable: the retry policy reraises")
+
+    def _relogin(self, operation: str) -> None:
+        if self.settings.auth is SalesforceAuth.SESSION or self.relogins >= MAX_RELOGINS:
+            raise AuthError("salesforce", operation, "the session expired and cannot be renewed")
+        self.relogins += 1
+        self.client = call("login", lambda: make_client(self.settings, self.session))
+
+    def query_pages(self, soql: str, operation: str = "query") -> Iterator[list[dict[str, Any]]]:
+        """Pages of records (2,000 each), following nextRecordsUrl; each page is one retried call."""
+        result = self.run(operation, lambda sf: sf.query(soql, headers=PAGE_HEADERS))
+        while True:
+            yield [_strip(record) for record in result.get("records", [])]
+            next_url = result.get("nextRecordsUrl")
+            if result.get("done", True) or not next_url:
+                return
+            result = self.run(operation, lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=PAGE_HEADERS))
+
+    def count(self, soql: str) -> int:
+        return int(self.run("count", lambda sf: sf.query(soql)).get("totalSize", 0))
+
+    def restful(self, path: str, method: str, payload: Any, operation: str, headers: dict[str, str]) -> Any:
+        return self.run(operation, lambda sf: sf.restful(path, method=method, json=payload, headers=headers))
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _strip(record: dict[str, Any]) -> dict[str, Any]:
+    record.pop("attributes", None)
+    return record

@@ -1,0 +1,70 @@
+"""Pulls Leads, their stage history and their logged work, in batched SOQL (pages of 2,000)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from connectors.ports import StageEvidence, TimeWindow
+from connectors.salesforce.api import SalesforceApi
+from connectors.salesforce.soql import in_batches, select, window_where
+from mapping.compiled import CompiledDefinition
+
+ALWAYS = ("Id", "SystemModstamp", "IsConverted")
+ACTIVITIES = ("Task", "Event")
+
+
+class SalesforceLeadSource:
+    system = "salesforce"
+
+    def __init__(self, api: SalesforceApi, compiled: CompiledDefinition) -> None:
+        self.api = api
+        view = compiled.systems["salesforce"]
+        self.fields = tuple(dict.fromkeys([*ALWAYS, *view.raw_fields]))
+        self.stage_fields = view.stage_fields
+        self.email_field = view.mapping.fields.get("email", "Email")
+
+    def count_changed(self, window: TimeWindow) -> int:
+        return self.api.count(f"SELECT COUNT() FROM Lead WHERE {window_where(window.start, window.end)}")
+
+    def iter_changed(self, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
+        """Pages of Leads changed in the window, each record once even if it moves while we page."""
+        seen: set[str] = set()
+        soql = select(self.fields, "Lead", window_where(window.start, window.end), "SystemModstamp, Id")
+        for page in self.api.query_pages(soql, "pull"):
+            fresh = [record for record in page if record["Id"] not in seen]
+            seen.update(record["Id"] for record in fresh)
+            if fresh:
+                yield fresh
+
+    def read_records(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
+        return self._by(self.fields, "Id", record_ids, "read")
+
+    def find_by_emails(self, emails: Sequence[str]) -> list[dict[str, Any]]:
+        return self._by(self.fields, self.email_field, emails, "find")
+
+    def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
+        fields = ", ".join(f"'{name}'" for name in self.stage_fields)
+        history = self._by(("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"), "LeadId", record_ids,
+                           "evidence", "LeadHistory", f"Field IN ({fields}) AND ")
+        activities: list[dict[str, Any]] = []
+        not_ours = "NOT Subject LIKE '[leadsync]%' AND "  # leadsync's own SLA flag Tasks are not work
+        for sobject in ACTIVITIES:
+            activities += self._by(("WhoId", "CreatedDate"), "WhoId", record_ids, "evidence", sobject, not_ours)
+        return StageEvidence(_group(history, "LeadId"), _group(activities, "WhoId"))
+
+    def _by(self, fields: Sequence[str], column: str, values: Sequence[str], operation: str, sobject: str = "Lead",
+            extra: str = "") -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        prefix = f"SELECT {', '.join(fields)} FROM {sobject} WHERE {extra}"
+        for soql in in_batches(prefix, column, [v for v in values if v]):
+            for page in self.api.query_pages(soql, operation):
+                found += page
+        return found
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row.get(key)), []).append(row)
+    return grouped
