@@ -65,7 +65,8 @@ def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting(ma
 
 
 def test_sla_sweep_flags_a_breach_that_happened_without_any_change(make_state: Callable[[], Any]) -> None:
-    services, crm, _, state = _world(make_state, people=1)
+    services, crm, ma, state = _world(make_state, people=1)
+    ma.records["500"]["properties"]["hs_v2_date_entered_marketingqualifiedlead"] = "2026-11-23T14:30:00Z"
     crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
     crm.history["00Q000000000000000"][0].update(NewValue="Marketing Qualified", CreatedDate="2026-11-23T14:30:00.000+0000")
     run_sync(services, as_of=AS_OF, dry_run=False)  # 09:30 New York: on track
