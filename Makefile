@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
-	$(BIN)/leadsync demo
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/leadsync demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/mapping.py

@@ -19,8 +19,11 @@ OUTPUT_DIR = Path(".leadsync")
 def demo_command(
     directory: Annotated[Path | None, typer.Argument(help="Definition directory.", show_default=False)] = None,
     out: Annotated[Path, typer.Option(help="Where the demo writes its files.")] = OUTPUT_DIR,
+    leads: Annotated[int, typer.Option(min=10, max=200_000, help="People in the sandbox.")] = 3_000,
 ) -> None:
-    """Validate and publish the default definition, and show its summary."""
+    """The whole job on the embedded default: sandbox, provisioning, plan, apply, SLA sweep, report, convergence."""
+    from flows.demo import run_demo
+
     console = Console()
     definition = load_or_exit(directory, Console(stderr=True))
     console.print(_summary_table(definition))
@@ -29,6 +32,10 @@ def demo_command(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_text(definition, output_format), encoding="utf-8")
     console.print(f"Published the definition to {out}/definition.md, .html and .json", markup=False, highlight=False)
+    remaining = run_demo(console, out, leads, directory)
+    if remaining:
+        console.print(f"The second sync still planned {remaining} corrections: it did not converge.", style="red")
+        raise typer.Exit(1)
 
 
 def _summary_table(definition: Definition) -> Table:
