@@ -33,7 +33,7 @@ def retry_policy(attempts: int = 6, initial_s: float = 0.5, max_s: float = 20.0)
     """Retries `TransientError` only; permanent errors and budget stops go straight through."""
     return Retrying(
         retry=retry_if_exception_type(TransientError),
-        wait=_wait(wait_exponential_jitter(initial=initial_s, max=max_s)),
+        wait=_wait(wait_exponential_jitter(multiplier=initial_s, max=max_s)),
         stop=stop_after_attempt(attempts),
         reraise=True,
     )

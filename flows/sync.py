@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from prefect import flow, get_run_logger
 from prefect.states import Failed
@@ -18,7 +18,7 @@ def sync(
     dry_run: Annotated[bool, Field(description="Plan only: write nothing to either system")] = False,
     allow_mass_change: Annotated[bool, Field(description="Apply even past the blast-radius guard")] = False,
     definitions: Annotated[str | None, Field(description="Definition directory (default: LEADSYNC_DEFINITIONS)")] = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     logger = get_run_logger()
     with open_services(definitions) as services:
         report = run_sync(services, as_of=run_instant(), dry_run=dry_run, allow_mass_change=allow_mass_change,
@@ -27,4 +27,4 @@ def sync(
     logger.info("sync %s: %s", report.status, report.counts())
     if report.status == "blocked":
         return Failed(message=f"blocked by the blast-radius guard: {report.message}")  # type: ignore[return-value]
-    return report.counts()
+    return {"run_id": report.run_id, "status": report.status, **report.counts()}

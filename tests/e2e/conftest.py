@@ -1,0 +1,31 @@
+"""End-to-end fixtures: one Prefect test harness per session, a fresh seeded sandbox and state store per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+from connectors.sandbox.launch import SandboxHandle, run_sandbox
+from tests.conftest import DEFAULT_DEFINITIONS
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=180), temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+@pytest.fixture
+def world(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
+    """A sandbox of 400 people wired into the environment the flows read, with a fresh SQLite state store."""
+    with run_sandbox(leads=400, seed=11, definitions=DEFAULT_DEFINITIONS) as handle:
+        for name, value in handle.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("LEADSYNC_DATABASE_URL", f"sqlite:///{tmp_path}/state.db")
+        monkeypatch.setenv("LEADSYNC_DEFINITIONS", str(DEFAULT_DEFINITIONS))
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", handle.facts()["salesforce"]["ca_bundle"])
+        yield handle
