@@ -20,9 +20,21 @@ class SalesforceLeadSource:
     def __init__(self, api: SalesforceApi, compiled: CompiledDefinition) -> None:
         self.api = api
         view = compiled.systems["salesforce"]
-        self.fields = tuple(dict.fromkeys([*ALWAYS, *view.raw_fields]))
+        self.wanted = tuple(dict.fromkeys([*ALWAYS, *view.raw_fields]))
         self.stage_fields = view.stage_fields
         self.email_field = view.mapping.fields.get("email", "Email")
+        self._fields: tuple[str, ...] | None = None
+        self.missing_fields: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The mapped fields this org has (one describe call); mapped fields it lacks are left out and reported."""
+        if self._fields is None:
+            described = self.api.run("describe", lambda sf: sf.Lead.describe())
+            present = {f["name"] for f in described.get("fields", [])}
+            self._fields = tuple(f for f in self.wanted if f in present or "." in f)
+            self.missing_fields = tuple(f for f in self.wanted if f not in self._fields)
+        return self._fields
 
     def count_changed(self, window: TimeWindow) -> int:
         return self.api.count(f"SELECT COUNT() FROM Lead WHERE {window_where(window.start, window.end)}")

@@ -1,0 +1,145 @@
+"""The HubSpot connector on the emulator: the 10,000 cap, batches, 207s, clear-then-set, options, faults, budget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connectors.errors import BudgetExhaustedError
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.hubspot.search import Slice
+from connectors.ports import TimeWindow
+from connectors.sandbox.hubspot import HubSpotSandbox
+from connectors.settings import HubSpotSettings
+from mapping.plan import Correction
+from mapping.stage_diff import diff_stages
+from tests.contract.connectors.conftest import DEFAULT
+from tests.factories import compiled
+
+EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
+STAMP = "2026-11-20T10:00:00.000Z"
+
+
+def _connector(served: Any, definition: Any = DEFAULT, **settings: Any) -> HubSpotConnector:
+    options = {"search_calls_per_s": 1000, "calls_per_10s": 10_000, **settings}
+    return HubSpotConnector(HubSpotSettings(access_token=served.access_token, base_url=served.base_url, **options),
+                            definition)
+
+
+def _contacts(sandbox: HubSpotSandbox, count: int, same_time: bool = False, start: int = 1) -> None:
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    sandbox.load_contacts({"id": str(start + n), "email": f"c{start + n}@x.io", "lifecyclestage": "lead",
+                           "lastmodifieddate": STAMP if same_time else (base + timedelta(seconds=n)).isoformat()}
+                          for n in range(count))
+
+
+def test_the_window_planner_splits_and_pages_by_id_at_one_instant() -> None:
+    piece = Slice(1_000, 3_000)
+    assert piece.halves() == (Slice(1_000, 2_000), Slice(2_000, 3_000))
+    assert Slice(5, 6).single_instant
+    assert Slice(5, 6, after_id=42).filters()[1] == {"propertyName": "hs_object_id", "operator": "GT", "value": "42"}
+
+
+def test_more_than_ten_thousand_matches_in_one_window_are_pulled_exactly_once(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    _contacts(sandbox, 10_300)
+    pages = list(_connector(served).source.iter_changed(EVER))
+    ids = [c["id"] for page in pages for c in page]
+    assert len(ids) == 10_300 and len(set(ids)) == 10_300
+
+
+def test_more_than_ten_thousand_sharing_one_timestamp_are_pulled_exactly_once(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    _contacts(sandbox, 10_250, same_time=True)
+    _contacts(sandbox, 50, start=20_000)
+    ids = [c["id"] for page in _connector(served).source.iter_changed(EVER) for c in page]
+    assert len(ids) == 10_300 and len(set(ids)) == 10_300
+
+
+def test_pulling_costs_one_search_per_two_hundred_contacts(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    _contacts(sandbox, 1_000)
+    sandbox.calls.reset()
+    list(_connector(served).source.iter_changed(EVER))
+    assert sandbox.calls.snapshot()["hs.contacts.search"] == 5
+
+
+def test_batch_writes_report_a_207_failure_per_record(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    _contacts(sandbox, 150)
+    corrections = [Correction("hubspot", str(n), "lifecyclestage", "lead", "marketingqualifiedlead", "inquiry", "mql",
+                               "marketing_evidence", "r", "1") for n in range(1, 151)]
+    corrections.append(Correction("hubspot", "999999", "lifecyclestage", "lead", "marketingqualifiedlead", "inquiry",
+                                  "mql", "marketing_evidence", "r", "1"))
+    sandbox.calls.reset()
+    outcomes = _connector(served).writer.apply_corrections(corrections)
+    assert sandbox.calls.snapshot()["hs.contacts.batch_update"] == 2
+    failed = [o for o in outcomes if not o.ok]
+    assert [o.record_id for o in failed] == ["999999"] and sum(o.ok for o in outcomes) == 150
+
+
+def test_a_backward_lifecycle_move_is_cleared_then_set_in_two_requests(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    sandbox.load_contacts([{"id": "1", "email": "a@x.io", "lifecyclestage": "other"}])
+    clear = Correction("hubspot", "1", "lifecyclestage", "other", None, "parked", "warm", "side_stage_reentry", "r", "7",
+                       step=1)
+    set_value = replace(clear, after="marketingqualifiedlead", step=2)
+    sandbox.calls.reset()
+    # given in the wrong order on purpose: the writer sends the clear first, then the set
+    outcomes = _connector(served, compiled(_example())).writer.apply_corrections([set_value, clear])
+    assert all(o.ok for o in outcomes)
+    assert sandbox.calls.snapshot()["hs.contacts.batch_update"] == 2
+    assert sandbox.contact("1")["properties"]["lifecyclestage"] == "marketingqualifiedlead"  # type: ignore[index]
+
+
+def _example() -> Any:
+    from tests.factories import EXAMPLE
+
+    return EXAMPLE
+
+
+def test_options_are_added_with_the_whole_list_and_nothing_dropped(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    connector = _connector(served)
+    live = connector.picklist.read_picklist("hs_lead_status")
+    trimmed = [v for v in live if v.value not in ("BAD_TIMING", "UNQUALIFIED")]
+    diff = diff_stages(DEFAULT, "hubspot", "hs_lead_status", trimmed)
+    assert [v.value for v in diff.to_add] == ["BAD_TIMING", "UNQUALIFIED"]
+
+    assert connector.picklist.add_picklist_values(diff).ok
+    after = [v.value for v in connector.picklist.read_picklist("hs_lead_status")]
+    assert set(after) == {v.value for v in trimmed} | {"BAD_TIMING", "UNQUALIFIED"}
+
+
+@pytest.mark.parametrize("kind", ["rate_limit", "rate_limit_no_retry_after", "unavailable", "bad_gateway_html"])
+def test_transient_faults_are_retried(hubspot, kind: str) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    _contacts(sandbox, 500)
+    sandbox.inject("hs.contacts.search", kind, nth=2, delay_s=0.1)
+    ids = [c["id"] for page in _connector(served).source.iter_changed(EVER) for c in page]
+    assert len(set(ids)) == 500 and sandbox.faults.injected[kind] == 1
+
+
+def test_the_client_side_limiter_keeps_under_the_ten_second_limit(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    sandbox.set_switches(limit_per_10s=30)
+    _contacts(sandbox, 100)
+    connector = _connector(served, calls_per_10s=25)
+    for n in range(1, 28):
+        connector.source.read_records([str(n)])
+    assert sandbox.faults.injected.get("rate_limit", 0) == 0
+    assert connector.api.limiter.waited_s > 0
+
+
+def test_the_budget_guard_stops_at_its_share_of_the_daily_limit(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    sandbox.set_switches(daily_limit=40)
+    _contacts(sandbox, 50)
+    connector = _connector(served)
+    with pytest.raises(BudgetExhaustedError):
+        for n in range(1, 50):
+            connector.source.read_records([str(n)])
+    assert connector.budget.used_by_run <= 8  # 20% of 40

@@ -1,0 +1,177 @@
+"""The Salesforce connector on the emulator: paging, evidence, writes, re-login, faults, budget, escaping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connectors.errors import AuthError, BudgetExhaustedError
+from connectors.ports import TimeWindow
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.salesforce.soql import in_batches
+from connectors.sandbox.runtime import Fault, FaultKind
+from connectors.sandbox.salesforce import SalesforceSandbox
+from connectors.settings import SalesforceSettings
+from mapping.plan import Correction
+from tests.contract.connectors.conftest import DEFAULT
+
+NOW = datetime.now(UTC)
+EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), NOW + timedelta(days=1))
+
+
+def _leads(sandbox: SalesforceSandbox, count: int, **extra: Any) -> list[str]:
+    ids = [f"00Q7{n:011d}AAA" for n in range(count)]
+    sandbox.load_leads({"Id": i, "LastName": f"L{n}", "Company": "Acme", "Email": f"p{n}@x.io",
+                        "Status": "Open - Not Contacted", **extra} for n, i in enumerate(ids))
+    return ids
+
+
+def _session(connection: Any, **overrides: Any) -> SalesforceConnector:
+    settings = SalesforceSettings(instance_url=connection.instance_url, session_id=connection.session_id,
+                                  ca_bundle=connection.ca_bundle, **overrides)
+    return SalesforceConnector(settings, DEFAULT)
+
+
+def _password(connection: Any) -> SalesforceConnector:
+    settings = SalesforceSettings(username=connection.username, password=connection.password,
+                                  security_token=connection.security_token, domain=connection.login_domain,
+                                  ca_bundle=connection.ca_bundle)
+    return SalesforceConnector(settings, DEFAULT)
+
+
+def _correction(record_id: str, after: str = "Marketing Qualified") -> Correction:
+    return Correction("salesforce", record_id, "Status", "Open - Not Contacted", after, "inquiry", "mql",
+                      "marketing_evidence", "test", "1")
+
+
+def test_a_window_of_five_thousand_leads_takes_three_query_calls(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 5_000)
+    connector = _session(connection)
+    sandbox.calls.reset()
+
+    pages = list(connector.source.iter_changed(EVER))
+
+    assert sum(len(p) for p in pages) == 5_000 and len({r["Id"] for p in pages for r in p}) == 5_000
+    calls = sandbox.calls.snapshot()
+    assert calls.get("sf.query", 0) + calls.get("sf.query_more", 0) == 3  # ceil(5000 / 2000)
+
+
+def test_two_hundred_corrections_per_collections_call_with_per_record_failures(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.set_lead_statuses(["Open - Not Contacted", "Marketing Qualified", "Closed - Converted"])
+    ids = _leads(sandbox, 450)
+    sandbox.load_leads([{"Id": "00Q800000000001AAA", "LastName": "C", "Company": "Acme", "IsConverted": True,
+                         "Status": "Closed - Converted"}])
+    connector = _session(connection)
+    sandbox.calls.reset()
+
+    outcomes = connector.writer.apply_corrections([_correction(i) for i in ids] + [_correction("00Q800000000001AAA")])
+
+    assert sandbox.calls.snapshot()["sf.collections.update"] == 3  # ceil(451 / 200)
+    failed = [o for o in outcomes if not o.ok]
+    assert [(o.record_id, o.code) for o in failed] == [("00Q800000000001AAA", "CANNOT_UPDATE_CONVERTED_LEAD")]
+    assert connector.writer.read_stage_values(ids[:2]) == {i: {"Status": "Marketing Qualified"} for i in ids[:2]}
+    assert all(r.get("OwnerId") != sandbox.switches.assignment_owner_id for r in sandbox.records("Lead")
+               if r["Id"] in ids[:5])  # Sforce-Auto-Assign: FALSE kept the owners
+
+
+def test_row_locks_are_retried_and_the_write_lands(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.set_lead_statuses(["Open - Not Contacted", "Marketing Qualified"])
+    ids = _leads(sandbox, 3)
+    sandbox.inject(Fault("sf.collections.update", FaultKind.ROW_LOCK, nth=1, record_ids=frozenset({ids[1]})))
+
+    outcomes = _session(connection).writer.apply_corrections([_correction(i) for i in ids])
+
+    assert all(o.ok for o in outcomes)
+    assert sandbox.calls.snapshot()["sf.collections.update"] == 2
+
+
+@pytest.mark.parametrize("kind", [FaultKind.RATE_LIMIT, FaultKind.UNAVAILABLE, FaultKind.BAD_GATEWAY_HTML,
+                                  FaultKind.CONNECTION_RESET, FaultKind.RATE_LIMIT_NO_RETRY_AFTER])
+def test_transient_faults_are_retried_and_the_pull_completes(salesforce, kind: FaultKind) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 2_500)
+    sandbox.inject(Fault("sf.query_more", kind, nth=1, delay_s=0.1))
+
+    pages = list(_session(connection).source.iter_changed(EVER))
+
+    assert sum(len(p) for p in pages) == 2_500
+    assert sandbox.faults.injected[kind.value] == 1
+
+
+def test_a_slow_answer_beyond_the_timeout_is_retried(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 10)
+    sandbox.inject(Fault("sf.query", FaultKind.SLOW, nth=1, delay_s=3.0))
+
+    pages = list(_session(connection, timeout_s=1.0).source.iter_changed(EVER))
+
+    assert sum(len(p) for p in pages) == 10
+
+
+def test_a_session_expiring_mid_pull_is_renewed_and_the_pull_completes(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 4_500)
+    connector = _password(connection)
+    pages = connector.source.iter_changed(EVER)
+    first = next(pages)
+    sandbox.expire_sessions()
+
+    rest = list(pages)
+
+    assert len(first) + sum(len(p) for p in rest) == 4_500
+    # simple-salesforce renews a password session itself (bounded); leadsync's own cap covers the rest
+    assert sandbox.calls.snapshot()["sf.login.soap"] == 2 and connector.api.relogins <= 1
+
+
+def test_an_expired_session_that_cannot_be_renewed_is_an_auth_error(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 10)
+    connector = _session(connection)
+    sandbox.expire_sessions()
+    with pytest.raises(AuthError) as caught:
+        list(connector.source.iter_changed(EVER))
+    assert connection.session_id not in str(caught.value)
+
+
+def test_the_budget_guard_stops_at_its_share_of_the_daily_limit(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.switches.update({"daily_api_max": 50})
+    ids = _leads(sandbox, 30)
+    connector = _session(connection)
+    connector.source.count_changed(EVER)  # learns the daily limit from Sforce-Limit-Info: 20% of 50 = 10 calls
+
+    with pytest.raises(BudgetExhaustedError) as caught:
+        for record_id in ids:
+            connector.source.read_records([record_id])
+    assert caught.value.limit == 10 and connector.budget.used_by_run <= 10
+
+
+def test_injection_strings_are_escaped_in_soql(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 3)
+    hostile = "x' OR Name != '"
+    query = next(in_batches("SELECT Id FROM Lead WHERE ", "Email", [hostile]))
+    assert "\\' OR Name != \\'" in query
+
+    assert _session(connection).source.find_by_emails([hostile]) == []
+
+
+def test_evidence_is_read_in_batched_queries(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    ids = _leads(sandbox, 300)
+    sandbox.add_history([{"LeadId": i, "Field": "Status", "NewValue": "Open - Not Contacted"} for i in ids])
+    sandbox.add_tasks([{"WhoId": i, "Subject": "Call"} for i in ids[:100]] +
+                      [{"WhoId": ids[0], "Subject": "[leadsync] SLA breached"}])
+    connector = _session(connection)
+    sandbox.calls.reset()
+
+    evidence = connector.source.read_evidence(ids)
+
+    assert len(evidence.history) == 300 and len(evidence.activities) == 100
+    assert len(evidence.activities[ids[0]]) == 1  # leadsync's own flag Task is not work
+    assert sandbox.calls.snapshot()["sf.query"] <= 6
