@@ -22,7 +22,10 @@ EXAMPLE_DEFINITIONS = REPO / "definitions" / "examples"
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A developer's LEADSYNC_* variables must not change what a test sees."""
+    """A developer's LEADSYNC_* variables must not change what a test sees (except when re-recording cassettes)."""
+    if os.environ.get("LEADSYNC_RECORD") == "1":
+        yield
+        return
     for name in list(os.environ):
         if name.startswith("LEADSYNC_") and name != "LEADSYNC_TEST_DATABASE_URL":
             monkeypatch.delenv(name)

@@ -42,8 +42,10 @@ class HubSpotApi:
         raise AssertionError("unreachable: the retry policy reraises")
 
     def _observe(self, headers: Any) -> None:
-        remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
-        limit = headers.get("X-HubSpot-RateLimit-Daily")
+        pairs = headers.items() if hasattr(headers, "items") else headers  # a header dict, or a list of pairs
+        lowered = {str(k).lower(): v for k, v in pairs}
+        remaining = lowered.get("x-hubspot-ratelimit-daily-remaining")
+        limit = lowered.get("x-hubspot-ratelimit-daily")
         if remaining is not None and limit is not None:
             self.budget.observe(int(limit) - int(remaining), int(limit))
 
