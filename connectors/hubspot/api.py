@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from hubspot import HubSpot
 
+from connectors.errors import RateLimitedError
 from connectors.resilience import ApiBudget, SlidingWindowLimiter, retry_policy
 from connectors.hubspot.translate import call
 from connectors.settings import HubSpotSettings
@@ -26,6 +27,7 @@ class HubSpotApi:
         self.properties_api = client.crm.properties.core_api
         self.limiter = SlidingWindowLimiter(settings.calls_per_10s, 10.0)
         self.search_limiter = SlidingWindowLimiter(settings.search_calls_per_s, 1.0)
+        self.rate_limited = 0  # 429s met (each was retried after the server's wait)
 
     def run(self, operation: str, fn: Callable[[float], tuple[Any, int, Any]], search: bool = False) -> Any:
         """Call `fn(timeout)` (a `*_with_http_info` call) under the limits; returns the response body."""
@@ -36,7 +38,11 @@ class HubSpotApi:
                     self.search_limiter.acquire()
                 else:
                     self.limiter.acquire()
-                data, _status, headers = call(operation, lambda: fn(self.settings.timeout_s))
+                try:
+                    data, _status, headers = call(operation, lambda: fn(self.settings.timeout_s))
+                except RateLimitedError:
+                    self.rate_limited += 1
+                    raise
                 self._observe(headers or {})
                 return data
         raise AssertionError("unreachable: the retry policy reraises")

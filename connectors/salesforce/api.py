@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from simple_salesforce import Salesforce
 
-from connectors.errors import AuthError, SessionExpiredError
+from connectors.errors import AuthError, RateLimitedError, SessionExpiredError
 from connectors.resilience import ApiBudget, retry_policy
 from connectors.salesforce.client import make_client, make_session
 from connectors.salesforce.translate import call
@@ -25,6 +25,7 @@ class SalesforceApi:
         self.session = make_session(settings, budget)
         self.client: Salesforce = call("login", lambda: make_client(settings, self.session))
         self.relogins = 0
+        self.rate_limited = 0  # 429s met (each was retried after a wait)
 
     def run(self, operation: str, fn: Callable[[Salesforce], T]) -> T:
         """Call `fn(client)` once per attempt: budget first, transient errors retried, expired sessions renewed."""
@@ -35,6 +36,9 @@ class SalesforceApi:
                     return call(operation, lambda: fn(self.client))
                 except SessionExpiredError:
                     self._relogin(operation)
+                    raise
+                except RateLimitedError:
+                    self.rate_limited += 1
                     raise
         raise AssertionError("unreachable: the retry policy reraises")
 

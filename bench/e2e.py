@@ -1,0 +1,96 @@
+"""End to end against the sandbox (served by another process, so RSS is leadsync's own):
+(a) an incremental sync when nothing changed: wall time and API calls (target ≤ 5 per system);
+(b) a backfill over N leads (default 100,000): wall time, peak RSS (target ≤ 400 MB), API calls.
+
+Usage: .venv/bin/python bench/e2e.py [--leads 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _calls(facts: dict, ca: str) -> dict[str, int]:
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca)
+    with urllib.request.urlopen(facts["salesforce"]["instance_url"] + "/__sandbox/calls", context=context) as r:
+        sf = json.load(r)
+    with urllib.request.urlopen(facts["hubspot"]["base_url"] + "/__sandbox/calls") as r:
+        hs = json.load(r)
+    return {"salesforce": _total(sf), "hubspot": _total(hs)}
+
+
+def _total(payload: dict) -> int:
+    calls = payload.get("calls", payload)
+    return int(sum(v for v in calls.values() if isinstance(v, int)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=100_000)
+    args = parser.parse_args()
+    leadsync = str(Path(sys.executable).parent / "leadsync")
+    server = subprocess.Popen([leadsync, "sandbox", "serve", "--leads", str(args.leads), "--provisioned",
+                               "--definitions", str(REPO / "definitions")],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    try:
+        facts = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        run(facts, args.leads)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(facts: dict, leads: int) -> None:
+    ca = facts["salesforce"]["ca_bundle"]
+    os.environ.update({"LEADSYNC_SALESFORCE_INSTANCE_URL": facts["salesforce"]["instance_url"],
+                       "LEADSYNC_SALESFORCE_SESSION_ID": facts["salesforce"]["session_id"],
+                       "LEADSYNC_SALESFORCE_CA_BUNDLE": ca, "LEADSYNC_HUBSPOT_BASE_URL": facts["hubspot"]["base_url"],
+                       "LEADSYNC_HUBSPOT_ACCESS_TOKEN": facts["hubspot"]["access_token"],
+                       "LEADSYNC_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/state.db", "LEADSYNC_BUDGET_SHARE": "1.0",
+                       "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
+    from flows.backfill_run import run_backfill
+    from flows.sync_run import run_sync
+    from flows.wiring import open_services
+
+    now = datetime.now(UTC)
+    with open_services() as services:
+        before = _calls(facts, ca)
+        started = time.perf_counter()
+        backfill = run_backfill(services, start=now - timedelta(days=70), end=now + timedelta(minutes=1), as_of=now,
+                                dry_run=False, chunk=timedelta(days=14), allow_mass_change=True)
+        backfill_s = time.perf_counter() - started
+        after = _calls(facts, ca)
+        backfill_calls = {k: after[k] - before[k] for k in after}
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"backfill: {leads} leads in {backfill_s:.1f} s, {backfill.corrections} corrections, "
+              f"API calls {backfill_calls}, peak RSS {peak:.0f} MB")
+        run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False, allow_mass_change=True)
+        run_sync(services, as_of=now + timedelta(minutes=20), dry_run=False)  # converges past the overlap
+        before = _calls(facts, ca)
+        started = time.perf_counter()
+        noop = run_sync(services, as_of=now + timedelta(minutes=30), dry_run=False)
+        noop_s = time.perf_counter() - started
+        after = _calls(facts, ca)
+        noop_calls = {k: after[k] - before[k] for k in after}
+    print(f"noop sync: {noop_s:.2f} s, {noop.counts()['corrections']} corrections, API calls {noop_calls}")
+    print(f"e2e: noop {noop_s:.2f} s / {max(noop_calls.values())} calls, backfill {leads // 1000}k {backfill_s:.0f} s, "
+          f"peak {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
