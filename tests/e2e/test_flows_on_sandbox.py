@@ -26,6 +26,7 @@ from flows.sla_sweep import sla_sweep
 from flows.sync import sync
 from flows.sync_run import run_sync
 from flows.wiring import open_services
+from tests.flows.conftest import POSTGRES, _fresh_postgres
 
 pytestmark = pytest.mark.e2e
 
@@ -130,7 +131,11 @@ def _release_stale_locks(store) -> None:  # type: ignore[no-untyped-def]
         connection.execute(schema.locks.update().values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
 
 
-def test_two_concurrent_syncs_never_both_write(world: SandboxHandle) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", *(["postgresql"] if POSTGRES else [])])
+def test_two_concurrent_syncs_never_both_write(world: SandboxHandle, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend == "postgresql":
+        _fresh_postgres().close()
+        monkeypatch.setenv("LEADSYNC_DATABASE_URL", str(POSTGRES))
     provision_stages(dry_run=False)
     world.salesforce.set_latency(20)
     outcomes: list[str] = []
