@@ -11,6 +11,7 @@ from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms
 from connectors.ports import TimeWindow
 from mapping.compiled import CompiledDefinition
+from mapping.convert import to_datetime
 from mapping.normalize import hubspot_history_properties
 
 BATCH = 100
@@ -38,22 +39,29 @@ class HubSpotContactSource:
                 yield fresh
 
     def _slice_pages(self, piece: Slice) -> Iterator[list[dict[str, Any]]]:
-        first = self._search(piece, None)
-        total = int(first.total or 0)
-        if total > SEARCH_CAP and not piece.single_instant and piece.after_id is None:
-            for half in piece.halves():
-                yield from self._slice_pages(half)
-            return
-        if total > SEARCH_CAP:
-            yield from self._by_object_id(piece)
-            return
-        response = first
-        while True:
-            yield [_contact(r) for r in response.results]
-            after = response.paging.next.after if response.paging and response.paging.next else None
-            if not after:
-                return
-            response = self._search(piece, after)
+        """Page the window; when paging would pass the 10,000 cap, search again from the last timestamp seen
+        (the caller drops the few contacts seen twice). 10,000 at one instant are walked by object id."""
+        start = piece.start_ms
+        while start < piece.end_ms:
+            response = self._search(Slice(start, piece.end_ms), None)
+            fetched, last = 0, start
+            while True:
+                page = [_contact(r) for r in response.results]
+                if page:
+                    yield page
+                    fetched += len(page)
+                    last = max(last, *(_modified_ms(c) for c in page))
+                after = response.paging.next.after if response.paging and response.paging.next else None
+                if not after:
+                    return
+                if fetched + PAGE > SEARCH_CAP:
+                    break
+                response = self._search(Slice(start, piece.end_ms), after)
+            if last == start:
+                yield from self._by_object_id(Slice(start, start + 1))
+                start += 1
+            else:
+                start = last
 
     def _by_object_id(self, piece: Slice) -> Iterator[list[dict[str, Any]]]:
         """More than 10,000 contacts share one millisecond: walk them by id, 200 at a time, never past the cap."""
@@ -88,6 +96,12 @@ class HubSpotContactSource:
                 body, archived=False, _request_timeout=timeout))
             found += [_contact(r) for r in response.results]
         return found
+
+
+def _modified_ms(contact: dict[str, Any]) -> int:
+    value = contact["properties"].get("lastmodifieddate")
+    parsed = to_datetime(value)[0]
+    return ms(parsed) if parsed else 0
 
 
 def _contact(result: Any) -> dict[str, Any]:
