@@ -186,11 +186,14 @@ class SqlRunState:
 
     def _upsert(self, c: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str],
                 keep: Sequence[str] = ()) -> None:
-        for chunk in _chunks(rows):
-            statement = self._insert(table).values(list(chunk))
-            changing = {col: statement.excluded[col] for col in chunk[0] if col not in keys and col not in keep}
-            c.execute(statement.on_conflict_do_update(index_elements=keys, set_=changing) if changing
-                      else statement.on_conflict_do_nothing(index_elements=keys))
+        if not rows:
+            return
+        statement = self._insert(table)
+        changing = {col: statement.excluded[col] for col in rows[0] if col not in keys and col not in keep}
+        upsert = (statement.on_conflict_do_update(index_elements=keys, set_=changing) if changing
+                  else statement.on_conflict_do_nothing(index_elements=keys))
+        for chunk in _chunks(rows, 5 * CHUNK):
+            c.execute(upsert, list(chunk))  # executemany: one compiled statement, batched by the driver
 
     # --- audit -----------------------------------------------------------------------------------------------
 
@@ -208,14 +211,15 @@ class SqlRunState:
                   "rule": f"skip:{s.reason.value}", "reason": None, "definition_version": None, "status": "skipped",
                   "at": now, "updated_at": now} for s in skipped]
         with self._begin("record_planned") as c:
-            for chunk in _chunks(rows):
-                c.execute(self._insert(t.audit_log).values(list(chunk)).on_conflict_do_nothing())
+            if rows:
+                c.execute(self._insert(t.audit_log).on_conflict_do_nothing(), rows)
 
     def record_intents(self, run_id: str, corrections: Sequence[Correction]) -> None:
         now = _now()
+        rows = [self._audit_row(run_id, "write", x, "pending", now) for x in corrections]
         with self._begin("record_intents") as c:
-            for chunk in _chunks([self._audit_row(run_id, "write", x, "pending", now) for x in corrections]):
-                c.execute(self._insert(t.audit_log).values(list(chunk)).on_conflict_do_nothing())
+            if rows:
+                c.execute(self._insert(t.audit_log).on_conflict_do_nothing(), rows)
 
     def record_outcomes(self, run_id: str, results: Sequence[tuple[Correction, WriteOutcome]],
                         verified: set[tuple[str, str, int]]) -> None:
