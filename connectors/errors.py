@@ -89,7 +89,8 @@ class RunLockedError(ConnectorError):
     def __init__(self, kind: str, holder: str) -> None:
         self.kind = kind
         self.holder = holder
-        super().__init__("state", "lock", f"a {kind} run ({holder[:8]}) is already in progress")
+        super().__init__("state", "lock", f"a {kind} run ({holder[:8]}) is already in progress "
+                         "(the lock of a run that died lapses within 5 minutes)")
 
 
 class ConfigurationError(LeadsyncError):

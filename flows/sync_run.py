@@ -26,7 +26,7 @@ from mapping.sla import SlaEntry
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 LOOP_WINDOW = timedelta(days=1)
 LOOP_LIMIT = 3
-LOCK_TTL = timedelta(hours=2)
+LOCK_TTL = timedelta(minutes=5)  # kept alive by a heartbeat; a killed run's lock lapses within it
 BatchHook = Callable[[str, Callable[[], Any]], Any]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -100,15 +101,31 @@ class SqlRunState:
 
     @contextmanager
     def lock(self, kind: str, holder: str, ttl: timedelta) -> Iterator[None]:
-        if not self._acquire(kind, holder, ttl or timedelta(hours=2)):
+        """Held while the block runs and kept alive by a heartbeat, so a killed holder's lock expires within `ttl`."""
+        ttl = ttl or timedelta(minutes=5)
+        if not self._acquire(kind, holder, ttl):
             with self._begin("lock") as c:
                 current = c.execute(select(t.locks.c.holder).where(t.locks.c.kind == kind)).scalar()
             raise RunLockedError(kind, str(current or "unknown"))
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(kind, holder, ttl, stop), daemon=True)
+        beat.start()
         try:
             yield
         finally:
+            stop.set()
+            beat.join(timeout=5)
             with self._begin("unlock") as c:
                 c.execute(delete(t.locks).where(and_(t.locks.c.kind == kind, t.locks.c.holder == holder)))
+
+    def _heartbeat(self, kind: str, holder: str, ttl: timedelta, stop: threading.Event) -> None:
+        while not stop.wait(ttl.total_seconds() / 3):
+            try:
+                with self.engine.begin() as c:
+                    c.execute(update(t.locks).where(and_(t.locks.c.kind == kind, t.locks.c.holder == holder))
+                              .values(expires_at=_now() + ttl))
+            except SQLAlchemyError:
+                continue  # the next beat tries again; the lock only lapses if beats fail for a whole ttl
 
     def _acquire(self, kind: str, holder: str, ttl: timedelta) -> bool:
         now = _now()

@@ -127,3 +127,13 @@ def test_a_held_lock_refuses_and_an_expired_one_is_taken_over(store_url: str) ->
     with store.lock("sweep", "next", timedelta(hours=1)):
         pass
     store.close()
+
+
+def test_a_held_lock_is_kept_alive_by_its_heartbeat(store_url: str) -> None:
+    store = open_run_state(store_url)
+    with store.lock("sync", "long-run", timedelta(seconds=0.6)):
+        import time
+
+        time.sleep(1.2)  # twice the ttl: without the heartbeat another run could take over now
+        assert not store._acquire("sync", "intruder", timedelta(seconds=0.6))
+    store.close()
