@@ -46,7 +46,7 @@ def _correction(record_id: str, after: str = "Marketing Qualified") -> Correctio
                       "marketing_evidence", "test", "1")
 
 
-def test_a_window_of_five_thousand_leads_takes_three_query_calls(salesforce) -> None:  # type: ignore[no-untyped-def]
+def test_a_window_of_five_thousand_leads_takes_a_count_probe_and_three_query_calls(salesforce) -> None:  # type: ignore[no-untyped-def]
     sandbox, connection = salesforce
     _leads(sandbox, 5_000)
     connector = _session(connection)
@@ -56,7 +56,7 @@ def test_a_window_of_five_thousand_leads_takes_three_query_calls(salesforce) -> 
 
     assert sum(len(p) for p in pages) == 5_000 and len({r["Id"] for p in pages for r in p}) == 5_000
     calls = sandbox.calls.snapshot()
-    assert calls.get("sf.query", 0) + calls.get("sf.query_more", 0) == 3  # ceil(5000 / 2000)
+    assert calls.get("sf.query", 0) + calls.get("sf.query_more", 0) == 1 + 3  # the COUNT() probe + ceil(5000 / 2000)
 
 
 def test_two_hundred_corrections_per_collections_call_with_per_record_failures(salesforce) -> None:  # type: ignore[no-untyped-def]
@@ -175,3 +175,19 @@ def test_evidence_is_read_in_batched_queries(salesforce) -> None:  # type: ignor
     assert len(evidence.history) == 300 and len(evidence.activities) == 100
     assert len(evidence.activities[ids[0]]) == 1  # leadsync's own flag Task is not work
     assert sandbox.calls.snapshot()["sf.query"] <= 6
+
+
+def test_a_large_window_is_pulled_through_bulk_api_2_in_pages(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    _leads(sandbox, 2_500)
+    connector = _session(connection)
+    connector.source.bulk_threshold = 1_000
+    sandbox.calls.reset()
+
+    pages = list(connector.source.iter_changed(EVER))
+
+    assert sum(len(p) for p in pages) == 2_500 and len({r["Id"] for p in pages for r in p}) == 2_500
+    calls = sandbox.calls.snapshot()
+    assert calls["sf.bulk2.query.create"] == 1 and calls.get("sf.query_more", 0) == 0
+    lead = pages[0][0]
+    assert lead["Status"] == "Open - Not Contacted" and lead["IsConverted"] in ("false", False)
