@@ -5,9 +5,12 @@ Settings are read when a run is wired, never at import time.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from connectors.definition_files import load_definition
 from connectors.settings import HubSpotSettings, RunSettings, SalesforceSettings, build
@@ -34,12 +37,36 @@ def open_services(definitions: str | Path | None = None) -> Iterator[Services]:
             close_state()
 
 
+def secret_block_values() -> dict[str, dict[str, Any]]:
+    """Credentials kept in a Prefect Secret block named by LEADSYNC_SECRETS_BLOCK (instead of the environment).
+
+    The block holds a JSON object of LEADSYNC_SALESFORCE_* / LEADSYNC_HUBSPOT_* names and values; they override
+    the environment. Only the block's *name* is configuration; the values never become flow parameters.
+    """
+    name = os.environ.get("LEADSYNC_SECRETS_BLOCK")
+    if not name:
+        return {"salesforce": {}, "hubspot": {}}
+    from prefect.blocks.system import Secret
+
+    raw = Secret.load(name).get()
+    values = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    split: dict[str, dict[str, Any]] = {"salesforce": {}, "hubspot": {}}
+    for key, value in values.items():
+        for system in split:
+            prefix = f"LEADSYNC_{system.upper()}_"
+            if key.upper().startswith(prefix):
+                split[system][key[len(prefix):].lower()] = value
+    return split
+
+
 def _systems(compiled: CompiledDefinition, settings: RunSettings) -> dict[str, SystemPorts]:
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.salesforce.connector import SalesforceConnector
 
-    salesforce = SalesforceConnector(build(SalesforceSettings), compiled, budget_share=settings.budget_share)
-    hubspot = HubSpotConnector(build(HubSpotSettings), compiled, budget_share=settings.budget_share)
+    secrets = secret_block_values()
+    salesforce = SalesforceConnector(build(SalesforceSettings, **secrets["salesforce"]), compiled,
+                                     budget_share=settings.budget_share)
+    hubspot = HubSpotConnector(build(HubSpotSettings, **secrets["hubspot"]), compiled, budget_share=settings.budget_share)
     return {
         CRM: SystemPorts(salesforce.source, salesforce.writer, salesforce.picklist, salesforce.source,
                          salesforce.writer, salesforce.close),

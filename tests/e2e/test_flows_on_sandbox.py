@@ -155,3 +155,16 @@ def test_two_concurrent_syncs_never_both_write(world: SandboxHandle, backend: st
     assert sorted(outcomes) in (["refused", "succeeded"], ["succeeded", "succeeded"])
     writes = Counter(_applied_writes())
     assert writes and max(writes.values()) == 1
+
+
+def test_credentials_can_come_from_a_prefect_secret_block(world: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.blocks.system import Secret
+
+    env = world.env()
+    secret = {name: value for name, value in env.items() if "SALESFORCE" in name or "HUBSPOT" in name}
+    Secret(value=secret).save("leadsync-e2e-credentials", overwrite=True)
+    for name in secret:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LEADSYNC_SECRETS_BLOCK", "leadsync-e2e-credentials")
+
+    assert provision_stages(dry_run=True)["to_add"] == 4
