@@ -39,23 +39,36 @@ def _total(payload: dict) -> int:
     return int(sum(v for v in calls.values() if isinstance(v, int)))
 
 
+NOOP_LEADS = 5_000  # a no-change sync costs the same whatever the org's size: its window is empty
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--leads", type=int, default=100_000)
     args = parser.parse_args()
+    noop_s, noop_calls = _with_sandbox(NOOP_LEADS, noop)
+    backfill_s, backfill_calls, peak = _with_sandbox(args.leads, backfill)
+    print(f"noop sync: {noop_s:.2f} s, API calls {noop_calls}")
+    print(f"backfill: {args.leads} leads in {backfill_s:.1f} s, API calls {backfill_calls}, peak RSS {peak:.0f} MB")
+    print(f"e2e: noop {noop_s:.2f} s / {max(noop_calls.values())} calls, backfill {args.leads // 1000}k "
+          f"{backfill_s:.0f} s, peak {peak:.0f} MB")
+
+
+def _with_sandbox(leads: int, job):  # type: ignore[no-untyped-def]
     leadsync = str(Path(sys.executable).parent / "leadsync")
-    server = subprocess.Popen([leadsync, "sandbox", "serve", "--leads", str(args.leads), "--provisioned",
+    server = subprocess.Popen([leadsync, "sandbox", "serve", "--leads", str(leads), "--provisioned",
                                "--definitions", str(REPO / "definitions")],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
     try:
         facts = json.loads(server.stdout.readline())  # type: ignore[union-attr]
-        run(facts, args.leads)
+        _environment(facts)
+        return job(facts)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def run(facts: dict, leads: int) -> None:
+def _environment(facts: dict) -> None:
     ca = facts["salesforce"]["ca_bundle"]
     os.environ.update({"LEADSYNC_SALESFORCE_INSTANCE_URL": facts["salesforce"]["instance_url"],
                        "LEADSYNC_SALESFORCE_SESSION_ID": facts["salesforce"]["session_id"],
@@ -63,33 +76,40 @@ def run(facts: dict, leads: int) -> None:
                        "LEADSYNC_HUBSPOT_ACCESS_TOKEN": facts["hubspot"]["access_token"],
                        "LEADSYNC_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/state.db", "LEADSYNC_BUDGET_SHARE": "1.0",
                        "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
-    from flows.backfill_run import run_backfill
+
+
+def noop(facts: dict):  # type: ignore[no-untyped-def]
     from flows.sync_run import run_sync
     from flows.wiring import open_services
 
+    ca = facts["salesforce"]["ca_bundle"]
+    now = datetime.now(UTC)
+    with open_services() as services:
+        run_sync(services, as_of=now, dry_run=False, allow_mass_change=True)
+        run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False)  # past the overlap of our own writes
+        before = _calls(facts, ca)
+        started = time.perf_counter()
+        run_sync(services, as_of=now + timedelta(minutes=20), dry_run=False)
+        spent = time.perf_counter() - started
+        after = _calls(facts, ca)
+    return spent, {k: after[k] - before[k] for k in after}
+
+
+def backfill(facts: dict):  # type: ignore[no-untyped-def]
+    from flows.backfill_run import run_backfill
+    from flows.wiring import open_services
+
+    ca = facts["salesforce"]["ca_bundle"]
     now = datetime.now(UTC)
     with open_services() as services:
         before = _calls(facts, ca)
         started = time.perf_counter()
-        backfill = run_backfill(services, start=now - timedelta(days=70), end=now + timedelta(minutes=1), as_of=now,
-                                dry_run=False, chunk=timedelta(days=14), allow_mass_change=True)
-        backfill_s = time.perf_counter() - started
+        run_backfill(services, start=now - timedelta(days=70), end=now + timedelta(minutes=1), as_of=now,
+                     dry_run=False, chunk=timedelta(days=14), allow_mass_change=True)
+        spent = time.perf_counter() - started
         after = _calls(facts, ca)
-        backfill_calls = {k: after[k] - before[k] for k in after}
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"backfill: {leads} leads in {backfill_s:.1f} s, {backfill.corrections} corrections, "
-              f"API calls {backfill_calls}, peak RSS {peak:.0f} MB")
-        run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False, allow_mass_change=True)
-        run_sync(services, as_of=now + timedelta(minutes=20), dry_run=False)  # converges past the overlap
-        before = _calls(facts, ca)
-        started = time.perf_counter()
-        noop = run_sync(services, as_of=now + timedelta(minutes=30), dry_run=False)
-        noop_s = time.perf_counter() - started
-        after = _calls(facts, ca)
-        noop_calls = {k: after[k] - before[k] for k in after}
-    print(f"noop sync: {noop_s:.2f} s, {noop.counts()['corrections']} corrections, API calls {noop_calls}")
-    print(f"e2e: noop {noop_s:.2f} s / {max(noop_calls.values())} calls, backfill {leads // 1000}k {backfill_s:.0f} s, "
-          f"peak {peak:.0f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return spent, {k: after[k] - before[k] for k in after}, peak
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Wall time to pull and correct with realistic latency and HubSpot's rate limits, next to the floor they allow.
+"""Wall time to pull and correct with 40 ms latency and HubSpot's rate limits, next to the floor they allow.
 
 Usage: .venv/bin/python bench/throughput.py [--leads 100000] [--corrections 10000] [--latency-ms 40]
+The emulators run in their own process (`leadsync sandbox serve`), so peak RSS is leadsync's own.
 Floor per system = max(calls × latency (calls are sequential), calls / rate limit): Salesforce has no rate
 limit; HubSpot allows 5 searches a second and 190 calls per 10 seconds (the sandbox enforces both).
 """
@@ -8,13 +9,64 @@ limit; HubSpot allows 5 searches a second and 190 calls per 10 seconds (the sand
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import ssl
+import subprocess
+import sys
 import time
+import urllib.request
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from connector_world import EVER, corrections, world  # type: ignore[import-not-found]
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-HUBSPOT_PER_10S = 190
-HUBSPOT_SEARCH_PER_S = 5
+from connectors.definition_files import load_definition  # noqa: E402
+from connectors.hubspot.connector import HubSpotConnector  # noqa: E402
+from connectors.ports import TimeWindow  # noqa: E402
+from connectors.salesforce.connector import SalesforceConnector  # noqa: E402
+from connectors.settings import HubSpotSettings, SalesforceSettings  # noqa: E402
+from mapping.compiled import compile_definition  # noqa: E402
+from mapping.plan import Correction  # noqa: E402
+
+HUBSPOT_PER_10S, HUBSPOT_SEARCH_PER_S = 190, 5
+EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
+TEMPLATE = {"salesforce": Correction("salesforce", "", "Status", None, "Marketing Qualified", None, "mql", "bench", "", "1"),
+            "hubspot": Correction("hubspot", "", "hs_lead_status", None, "IN_PROGRESS", None, "sal", "bench", "", "1")}
+
+
+def calls(url: str, ca: str | None) -> dict[str, int]:
+    context = ssl.create_default_context(cafile=ca) if ca else None
+    with urllib.request.urlopen(f"{url}/__sandbox/calls", context=context) as response:
+        payload = json.load(response)
+    counts = payload.get("calls", payload)
+    return {k: int(v) for k, v in counts.items() if isinstance(v, int)}
+
+
+def measure(system: str, connector, url: str, ca: str | None, count: int, latency: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    before = calls(url, ca)
+    started = time.perf_counter()
+    ids: list[str] = []
+    pulled = 0
+    for page in connector.source.iter_changed(EVER):
+        pulled += len(page)
+        key = "Id" if system == "salesforce" else "id"
+        ids += [r[key] for r in page if len(ids) < count and str(r.get("IsConverted", "false")).lower() != "true"]
+    outcomes = connector.writer.apply_corrections([replace(TEMPLATE[system], record_id=i) for i in ids])
+    wall = time.perf_counter() - started
+    used = {k: v - before.get(k, 0) for k, v in calls(url, ca).items()}
+    total = sum(used.values())
+    floor = total * latency
+    if system == "hubspot":
+        searches = used.get("hs.contacts.search", 0)
+        floor = max(floor, searches / HUBSPOT_SEARCH_PER_S + (total - searches) * latency,
+                    total / (HUBSPOT_PER_10S / 10))
+    print(f"{system}: pulled {pulled}, applied {sum(o.ok for o in outcomes)} in {wall:.1f} s with {total} calls; "
+          f"floor {floor:.1f} s ({wall / floor:.2f} x); 429s {connector.api.rate_limited}")
+    return wall, floor
 
 
 def main() -> None:
@@ -23,31 +75,32 @@ def main() -> None:
     parser.add_argument("--corrections", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=40.0)
     args = parser.parse_args()
+    command = [str(Path(sys.executable).parent / "leadsync"), "sandbox", "serve", "--leads", str(args.leads),
+               "--provisioned", "--latency-ms", str(args.latency_ms), "--definitions", str(REPO / "definitions")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    try:
+        facts = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        run(facts, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(facts: dict, args: argparse.Namespace) -> None:
+    compiled = compile_definition(load_definition(REPO / "definitions"))
+    sf_facts, hs_facts = facts["salesforce"], facts["hubspot"]
+    os.environ["REQUESTS_CA_BUNDLE"] = sf_facts["ca_bundle"]
+    sf = SalesforceConnector(SalesforceSettings(instance_url=sf_facts["instance_url"], session_id=sf_facts["session_id"],
+                                                ca_bundle=sf_facts["ca_bundle"]), compiled, budget_share=1.0)
+    hs = HubSpotConnector(HubSpotSettings(access_token=hs_facts["access_token"], base_url=hs_facts["base_url"]),
+                          compiled, budget_share=1.0)
     latency = args.latency_ms / 1000
-    total_wall = total_floor = 0.0
-    with world(args.leads, args.latency_ms, HUBSPOT_PER_10S) as w:
-        w.hs_sandbox.set_switches(search_per_second=HUBSPOT_SEARCH_PER_S)
-        for system, sandbox, connector in (("salesforce", w.sf_sandbox, w.sf), ("hubspot", w.hs_sandbox, w.hs)):
-            sandbox.calls.reset()
-            started = time.perf_counter()
-            pulled = sum(len(page) for page in connector.source.iter_changed(EVER))
-            applied = sum(o.ok for o in connector.writer.apply_corrections(corrections(system, args.corrections)))
-            wall = time.perf_counter() - started
-            calls = sandbox.calls.snapshot()
-            total = sum(calls.values())
-            floor = total * latency
-            if system == "hubspot":
-                searches = calls.get("hs.contacts.search", 0)
-                floor = max(floor, searches / HUBSPOT_SEARCH_PER_S + (total - searches) * latency,
-                            total / (HUBSPOT_PER_10S / 10))
-            rejected = connector.api.rate_limited
-            print(f"{system}: pulled {pulled}, applied {applied} in {wall:.1f} s with {total} calls; "
-                  f"floor {floor:.1f} s ({wall / floor:.2f} x); 429s {rejected}")
-            total_wall += wall
-            total_floor += floor
+    results = [measure("salesforce", sf, sf_facts["instance_url"], sf_facts["ca_bundle"], args.corrections, latency),
+               measure("hubspot", hs, hs_facts["base_url"], None, args.corrections, latency)]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {peak:.0f} MB (both emulators hold {args.leads} records each in this process)")
-    print(f"throughput: {total_wall / total_floor:.2f} x floor")
+    wall, floor = sum(r[0] for r in results), sum(r[1] for r in results)
+    print(f"total {wall:.1f} s against a floor of {floor:.1f} s; peak RSS {peak:.0f} MB (leadsync's process only)")
+    print(f"throughput: {wall / floor:.2f} x floor")
 
 
 if __name__ == "__main__":
