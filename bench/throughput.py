@@ -54,7 +54,8 @@ def measure(system: str, connector, url: str, ca: str | None, count: int, latenc
     for page in connector.source.iter_changed(EVER):
         pulled += len(page)
         key = "Id" if system == "salesforce" else "id"
-        ids += [r[key] for r in page if len(ids) < count and str(r.get("IsConverted", "false")).lower() != "true"]
+        fresh = [r[key] for r in page if str(r.get("IsConverted", "false")).lower() != "true"]
+        ids += fresh[: max(0, count - len(ids))]
     outcomes = connector.writer.apply_corrections([replace(TEMPLATE[system], record_id=i) for i in ids])
     wall = time.perf_counter() - started
     used = {k: v - before.get(k, 0) for k, v in calls(url, ca).items()}
