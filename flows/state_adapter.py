@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.store.sql_state import SqlRunState, open_run_state as _open
+from connectors.store.sql_state import SqlRunState
+from connectors.store.sql_state import open_run_state as _open
 
 
 def open_run_state(url: str) -> SqlRunState:

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from hubspot import HubSpot
 
 from connectors.errors import RateLimitedError
-from connectors.resilience import ApiBudget, SlidingWindowLimiter, retry_policy
 from connectors.hubspot.translate import call
+from connectors.resilience import ApiBudget, SlidingWindowLimiter, retry_policy
 from connectors.settings import HubSpotSettings
 
 T = TypeVar("T")

@@ -56,7 +56,8 @@ class SalesforceApi:
             next_url = result.get("nextRecordsUrl")
             if result.get("done", True) or not next_url:
                 return
-            result = self.run(operation, lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=PAGE_HEADERS))
+            result = self.run(operation, lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True,
+                                                                                headers=PAGE_HEADERS))
 
     def count(self, soql: str) -> int:
         return int(self.run("count", lambda sf: sf.query(soql)).get("totalSize", 0))

@@ -9,8 +9,8 @@ from typing import Any
 
 from connectors.ports import StageEvidence, TimeWindow
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.translate import translated
 from connectors.salesforce.soql import in_batches, select, window_where
+from connectors.salesforce.translate import translated
 from mapping.compiled import CompiledDefinition
 
 ALWAYS = ("Id", "SystemModstamp", "IsConverted")

@@ -12,12 +12,14 @@ from itertools import islice
 from pathlib import Path
 
 from connectors.definition_files import load_definition
-from connectors.sandbox.hubspot import HubSpotSandbox, ServedHubSpot, Switches as HubSpotSwitches
+from connectors.sandbox.hubspot import HubSpotSandbox, ServedHubSpot
+from connectors.sandbox.hubspot import Switches as HubSpotSwitches
 from connectors.sandbox.population import HUBSPOT_OWNERS, SALESFORCE_USERS, SeedLead, SeedMix, generate
 from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 from mapping.compiled import CompiledDefinition, compile_definition
 
 CHUNK = 5_000
+DEFAULT_MIX = SeedMix()
 HUBSPOT_CALLS_PER_10S = 190  # the Pro/Enterprise private-app limit; leadsync's default budget stays under it
 
 
@@ -52,7 +54,7 @@ class SandboxHandle:
 
 
 def seed_sandboxes(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition, leads: int, seed: int,
-                   now: datetime, mix: SeedMix = SeedMix(), provisioned: bool = False) -> Counter[str]:
+                   now: datetime, mix: SeedMix = DEFAULT_MIX, provisioned: bool = False) -> Counter[str]:
     """Stream a generated population into both emulators in chunks; counts per category and system."""
     _setup_people(sf, hs)
     if provisioned:
@@ -97,7 +99,7 @@ def run_sandbox(
     latency_ms: float = 0.0,
     jitter_ms: float = 0.0,
     definitions: Path | None = None,
-    mix: SeedMix = SeedMix(),
+    mix: SeedMix = DEFAULT_MIX,
     now: datetime | None = None,
     provisioned: bool = False,
     ports: tuple[int, int] = (0, 0),

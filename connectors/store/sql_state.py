@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.errors import ConnectorError, RunLockedError
 from connectors.ports import SlaTransitions, WriteOutcome
