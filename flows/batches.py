@@ -38,6 +38,10 @@ class RunMemory:
 
 
 def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory) -> BatchResult:
+    # Records already planned this run (as partners of the other system's pages) need no second lookup.
+    page = [r for r in page if (driver, _record_id(driver, r)) not in memory.processed]
+    if not page:
+        return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
     crm_raw, ma_raw = (list(page), _partners(services, CRM, page)) if driver == CRM else (_partners(services, MA, page), list(page))
     evidence = _evidence(services, [str(r.get("Id")) for r in crm_raw])
     crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
@@ -51,6 +55,10 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     observed = services.state.first_observed([_primary(pair).key for pair in pairs])
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
     return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma))
+
+
+def _record_id(system: str, record: RawRecord) -> str:
+    return str(record.get("Id") if system == CRM else record.get("id"))
 
 
 def _primary(pair: LeadPair) -> CanonicalLead:
