@@ -4,6 +4,7 @@
     ├── TransientError                         worth retrying (tenacity retries exactly these)
     │   ├── RateLimitedError(retry_after)      429, or HubSpot's secondly/ten-secondly limit
     │   ├── UnavailableError                   5xx, HTML error pages, connection resets, timeouts
+    ├── WriteOutcomeUnknownError               a write with no answer: read back before resending
     │   ├── SessionExpiredError                Salesforce INVALID_SESSION_ID (re-login, capped)
     │   └── RowLockError                       Salesforce UNABLE_TO_LOCK_ROW
     ├── PermanentError                         retrying cannot help
@@ -43,7 +44,19 @@ class RateLimitedError(TransientError):
 
 
 class UnavailableError(TransientError):
-    """The service answered 5xx, an HTML error page, or not at all (reset, timeout)."""
+    """The service answered 5xx, an HTML error page, or not at all (reset, timeout).
+
+    `maybe_processed`: the request may have reached the service and been carried out (a read timeout, a reset
+    after sending, a gateway's 502/504). Safe to retry for reads; a write must be checked before it is resent.
+    """
+
+    def __init__(self, system: str, operation: str, detail: str = "", maybe_processed: bool = False) -> None:
+        self.maybe_processed = maybe_processed
+        super().__init__(system, operation, detail)
+
+
+class WriteOutcomeUnknownError(ConnectorError):
+    """A write got no answer and may have been carried out: never retried blindly; the caller reads back first."""
 
 
 class SessionExpiredError(TransientError):

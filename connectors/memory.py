@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.errors import UnavailableError
-from connectors.ports import RawRecord, StageEvidence, TimeWindow, WriteOutcome
+from connectors.ports import OUTCOME_UNKNOWN, RawRecord, StageEvidence, TimeWindow, WriteOutcome
 from mapping.convert import to_datetime
 from mapping.plan import Correction
 from mapping.sla import SlaEntry
@@ -37,6 +37,9 @@ class InMemorySystem:
     flags: dict[str, str] = field(default_factory=dict)
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # record id -> (code, message)
     fail_next: Counter[str] = field(default_factory=Counter)
+    pass_first: Counter[str] = field(default_factory=Counter)  # calls let through before `fail_next` applies
+    unanswered: Counter[str] = field(default_factory=Counter)  # "applied"/"dropped": the next write calls whose
+    # answer is lost after the write was carried out, or before it was
 
     def load(self, records: Iterable[RawRecord]) -> None:
         for record in records:
@@ -90,8 +93,20 @@ class InMemorySystem:
             records = list(dict.fromkeys(c.record_id for c in ordered))
             for chunk in _chunks(records, WRITE_BATCH[self.system]):
                 self._call("write")
-                outcomes += [self._apply(record_id, [c for c in ordered if c.record_id == record_id]) for record_id in chunk]
+                if self._lose_answer("dropped"):
+                    outcomes += [WriteOutcome(r, False, OUTCOME_UNKNOWN, "no answer") for r in chunk]
+                    continue
+                answers = [self._apply(record_id, [c for c in ordered if c.record_id == record_id]) for record_id in chunk]
+                if self._lose_answer("applied"):
+                    answers = [WriteOutcome(r, False, OUTCOME_UNKNOWN, "no answer") for r in chunk]
+                outcomes += answers
         return outcomes
+
+    def _lose_answer(self, kind: str) -> bool:
+        if self.unanswered[kind] > 0:
+            self.unanswered[kind] -= 1
+            return True
+        return False
 
     def _apply(self, record_id: str, corrections: list[Correction]) -> WriteOutcome:
         if record_id in self.rejected:
@@ -157,6 +172,9 @@ class InMemorySystem:
 
     def _call(self, operation: str) -> None:
         self.calls[operation] += 1
+        if self.pass_first[operation] > 0:
+            self.pass_first[operation] -= 1
+            return
         if self.fail_next[operation] > 0:
             self.fail_next[operation] -= 1
             raise UnavailableError(self.system, operation, "injected failure")

@@ -99,7 +99,7 @@ class InMemoryState:
         for row in self.audit:
             key = (row.correction.record_id, row.correction.field, row.correction.step)
             if row.run_id == run_id and row.status == "pending" and key in outcome:
-                row.status = "applied" if outcome[key].ok else "failed"
+                row.status = outcome[key].status or ("applied" if outcome[key].ok else "failed")
                 row.code = outcome[key].code
                 row.at = datetime.now().astimezone()
 

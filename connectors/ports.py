@@ -27,6 +27,9 @@ class TimeWindow:
     end: datetime
 
 
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # the code of records whose write got no answer: read back before resending
+
+
 @dataclass(frozen=True, slots=True)
 class WriteOutcome:
     """What happened to one record of a batch write; failures carry the vendor's code and message."""
@@ -36,6 +39,7 @@ class WriteOutcome:
     code: str | None = None
     message: str | None = None
     transient: bool = False
+    status: str | None = None  # audit status when not plainly applied/failed: "held" (already there), "stale"
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,8 @@ class RunSettings(BaseSettings):
     budget_share: float = Field(default=0.20, gt=0, le=1)  # of the daily API budget one run may use
     overlap_s: int = Field(default=300, ge=0)  # incremental windows start this much before the watermark
     max_changes: int = Field(default=500, ge=0)  # blast radius: records one run may change …
+    write_settle_s: float = Field(default=30.0, ge=0)  # after a write with no answer: wait, read back, resend if absent
+    apply_wait_s: float = Field(default=600.0, ge=0)  # how long a run waits for another run's writes to finish
     max_change_share: float = Field(default=0.50, gt=0, le=1)  # … and their share of the leads seen (≥ 50 changes)
 
 

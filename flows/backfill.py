@@ -26,6 +26,8 @@ def backfill(
     allow_mass_change: bool = False,
     definitions: str | None = None,
 ) -> dict[str, int]:
+    if _utc(end) <= _utc(start):  # one parameter at a time cannot catch this; an empty range would "succeed" silently
+        raise ValueError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})")
     logger = get_run_logger()
     progress = create_progress_artifact(0.0, key="backfill-progress", description="chunks done")
 

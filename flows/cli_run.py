@@ -31,13 +31,14 @@ class System(StrEnum):
     HUBSPOT = "hubspot"
 
 
-def _as_of(value: str | None) -> datetime:
+def _as_of(value: str | None, option: str = "--as-of") -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 instant, e.g. 2026-11-23T15:00:00Z") from None
+        message = f"{value!r} is not an ISO 8601 instant, e.g. 2026-11-23T15:00:00Z"
+        raise typer.BadParameter(message, param_hint=f"'{option}'") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -50,13 +51,16 @@ def _guarded(action: Any) -> Any:
         err.print(f"blocked: {exc}", markup=False)
         raise typer.Exit(EXIT_BLOCKED) from None
     except ConfigurationError as exc:
-        err.print(f"configuration: {exc}", markup=False)
+        err.print(f"configuration: {exc}", markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     except DefinitionError as exc:
         err.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     except ConnectorError as exc:
-        err.print(f"failed: {exc}", markup=False)
+        if isinstance(exc.__cause__, ConfigurationError):  # a connector wrapped a missing setting: name the variable
+            err.print(f"configuration: {exc.__cause__}", markup=False, soft_wrap=True)
+        else:
+            err.print(f"failed: {exc}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -121,9 +125,9 @@ def backfill_command(
 
     from flows.backfill_run import run_backfill
 
-    begin, finish = _as_of(start), _as_of(end)
+    begin, finish = _as_of(start, "--start"), _as_of(end, "--end")
     if finish <= begin:
-        raise typer.BadParameter("--end must be after --start")
+        raise typer.BadParameter("must be after --start", param_hint="'--end'")
     chosen = [s.value for s in systems] if systems else [s.value for s in System]
 
     def action() -> Any:

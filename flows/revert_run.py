@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows.apply import ApplyResult, apply_corrections
+from flows.locks import WRITES_LOCK, waiting_lock
 from flows.services import Services
 from flows.sync_run import LOCK_TTL
 from mapping.plan import Correction, default_forward_only
@@ -24,7 +25,8 @@ def run_revert(services: Services, reverted_run: str, *, as_of: datetime) -> Rev
     state = services.state
     run_id = state.start_run("revert", {"run": reverted_run})
     report = RevertReport(run_id)
-    with state.lock("sync", run_id, LOCK_TTL):
+    with state.lock("sync", run_id, LOCK_TTL), \
+            waiting_lock(state, WRITES_LOCK, run_id, LOCK_TTL, services.settings.apply_wait_s):
         applied = state.applied_changes(reverted_run)
         for system, changes in _by_system(applied).items():
             undo, left = _undo(services, system, changes)

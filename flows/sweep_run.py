@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flows.batches import RunMemory, plan_batch
+from flows.locks import WRITES_LOCK, waiting_lock
 from flows.services import Services
 from flows.sync_run import LOCK_TTL, RunReport, flag_sla
 
@@ -36,7 +37,8 @@ def run_sla_sweep(services: Services, *, as_of: datetime) -> SweepReport:
                 batch = plan_batch(services, system, records, as_of, memory)
                 report.sla += batch.plan.sla
                 sweep.clocks_checked += len(records)
-        flag_sla(services, report)
+        with waiting_lock(state, WRITES_LOCK, run_id, LOCK_TTL, services.settings.apply_wait_s):
+            flag_sla(services, report)
         for entry in report.sla:
             sweep.states[entry.state.value] = sweep.states.get(entry.state.value, 0) + 1
         report.status = "succeeded"

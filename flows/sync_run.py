@@ -16,6 +16,7 @@ from connectors.errors import BudgetExhaustedError, RunLockedError
 from connectors.ports import TimeWindow
 from flows.apply import ApplyResult, apply_corrections, settle_pending
 from flows.batches import BatchResult, RunMemory, plan_batch
+from flows.locks import WRITES_LOCK, waiting_lock
 from flows.services import CRM, MA, Services
 from mapping.guards import BlastRadius, blast_radius, hold_back_loops
 from mapping.match import DuplicateFinding, LeadPair
@@ -105,8 +106,6 @@ def _run(
     advance_watermarks: bool,
     hook: BatchHook,
 ) -> None:
-    if not report.dry_run:
-        report.settled_intents = settle_pending(services)
     report.windows = windows or incremental_windows(services, report.as_of)
     observations = _plan_all(services, report, hook)
     services.state.save_findings(report.run_id, findings(report))
@@ -122,12 +121,15 @@ def _run(
     if report.dry_run:
         report.status = "dry_run"
         return
-    for system in (CRM, MA):
-        mine = [c for c in report.corrections if c.system == system]
-        if mine:
-            report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
-                                          apply_corrections(services, report.run_id, system, mine))
-    flag_sla(services, report)
+    # Writes of concurrent runs (a sync and a backfill) take turns; intents still pending then are a dead run's.
+    with waiting_lock(services.state, WRITES_LOCK, report.run_id, LOCK_TTL, services.settings.apply_wait_s):
+        report.settled_intents = settle_pending(services)
+        for system in (CRM, MA):
+            mine = [c for c in report.corrections if c.system == system]
+            if mine:
+                report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
+                                              apply_corrections(services, report.run_id, system, mine))
+        flag_sla(services, report)
     marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
     services.state.record_observations(observations, marks)
     report.status = "succeeded"

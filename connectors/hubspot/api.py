@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from hubspot import HubSpot
 
-from connectors.errors import RateLimitedError
+from connectors.errors import RateLimitedError, UnavailableError, WriteOutcomeUnknownError
 from connectors.hubspot.translate import call
 from connectors.resilience import ApiBudget, SlidingWindowLimiter, retry_policy
 from connectors.settings import HubSpotSettings
@@ -28,11 +28,17 @@ class HubSpotApi:
         self.limiter = SlidingWindowLimiter(settings.calls_per_10s, 10.0)
         self.search_limiter = SlidingWindowLimiter(settings.search_calls_per_s, 1.0)
         self.rate_limited = 0  # 429s met (each was retried after the server's wait)
+        self.retries = 0  # attempts after the first, over all calls
 
-    def run(self, operation: str, fn: Callable[[float], tuple[Any, int, Any]], search: bool = False) -> Any:
-        """Call `fn(timeout)` (a `*_with_http_info` call) under the limits; returns the response body."""
+    def run(self, operation: str, fn: Callable[[float], tuple[Any, int, Any]], search: bool = False,
+            write: bool = False) -> Any:
+        """Call `fn(timeout)` (a `*_with_http_info` call) under the limits; returns the response body.
+
+        A `write` that may have been carried out without an answer is not retried: `WriteOutcomeUnknownError`.
+        """
         for attempt in retry_policy():
             with attempt:
+                self.retries += attempt.retry_state.attempt_number > 1
                 self.budget.spend()
                 if search:
                     self.search_limiter.acquire()
@@ -42,6 +48,10 @@ class HubSpotApi:
                     data, _status, headers = call(operation, lambda: fn(self.settings.timeout_s))
                 except RateLimitedError:
                     self.rate_limited += 1
+                    raise
+                except UnavailableError as exc:
+                    if write and exc.maybe_processed:
+                        raise WriteOutcomeUnknownError(exc.system, operation, exc.detail) from exc
                     raise
                 self._observe(headers or {})
                 return data

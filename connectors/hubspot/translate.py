@@ -34,7 +34,7 @@ def _details(error: Any) -> tuple[int, str, Mapping[str, str]]:
 
 def translate(operation: str, error: Exception) -> ConnectorError:
     if not hasattr(error, "status"):
-        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})")
+        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})", maybe_processed=True)
     status, detail, headers = _details(error)
     if status == 429:
         retry = headers.get("Retry-After") or headers.get("retry-after")
@@ -42,7 +42,7 @@ def translate(operation: str, error: Exception) -> ConnectorError:
         wait = float(retry) if retry else (float(interval) / 1000 if interval else None)
         return RateLimitedError(SYSTEM, operation, wait, detail)
     if status >= 500 or status == 0:
-        return UnavailableError(SYSTEM, operation, detail)
+        return UnavailableError(SYSTEM, operation, detail, maybe_processed=status in (0, 502, 504))
     if status == 401:
         return AuthError(SYSTEM, operation, detail)
     if status == 403:
@@ -57,5 +57,5 @@ def call(operation: str, fn: Callable[[], T]) -> T:
         return fn()
     except ConnectorError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every vendor failure is translated here, once
+    except Exception as exc:
         raise translate(operation, exc) from exc

@@ -7,9 +7,10 @@ from typing import Any
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
+from connectors.errors import WriteOutcomeUnknownError
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.source import HubSpotContactSource
-from connectors.ports import WriteOutcome
+from connectors.ports import OUTCOME_UNKNOWN, WriteOutcome
 from mapping.plan import Correction
 
 BATCH = 100
@@ -38,8 +39,12 @@ class HubSpotStageWriter:
             chunk = ids[start : start + BATCH]
             body = BatchInputSimplePublicObjectBatchInput(
                 inputs=[SimplePublicObjectBatchInput(id=i, properties=inputs[i]) for i in chunk])
-            response = self.api.run("batch_update", lambda timeout, body=body: self.api.batch_api.update_with_http_info(
-                body, _request_timeout=timeout))
+            try:
+                response = self.api.run("batch_update", lambda timeout, body=body: self.api.batch_api.update_with_http_info(
+                    body, _request_timeout=timeout), write=True)
+            except WriteOutcomeUnknownError as exc:
+                outcomes += [WriteOutcome(i, False, OUTCOME_UNKNOWN, str(exc)) for i in chunk]
+                continue
             outcomes += _outcomes(chunk, response)
         return outcomes
 

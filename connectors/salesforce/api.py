@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from simple_salesforce import Salesforce
 
-from connectors.errors import AuthError, RateLimitedError, SessionExpiredError
+from connectors.errors import AuthError, RateLimitedError, SessionExpiredError, UnavailableError, WriteOutcomeUnknownError
 from connectors.resilience import ApiBudget, retry_policy
 from connectors.salesforce.client import make_client, make_session
 from connectors.salesforce.translate import call
@@ -26,11 +26,16 @@ class SalesforceApi:
         self.client: Salesforce = call("login", lambda: make_client(settings, self.session))
         self.relogins = 0
         self.rate_limited = 0  # 429s met (each was retried after a wait)
+        self.retries = 0  # attempts after the first, over all calls
 
-    def run(self, operation: str, fn: Callable[[Salesforce], T]) -> T:
-        """Call `fn(client)` once per attempt: budget first, transient errors retried, expired sessions renewed."""
+    def run(self, operation: str, fn: Callable[[Salesforce], T], write: bool = False) -> T:
+        """Call `fn(client)` once per attempt: budget first, transient errors retried, expired sessions renewed.
+
+        A `write` that may have been carried out without an answer is not retried: `WriteOutcomeUnknownError`.
+        """
         for attempt in retry_policy():
             with attempt:
+                self.retries += attempt.retry_state.attempt_number > 1
                 self.budget.spend()
                 try:
                     return call(operation, lambda: fn(self.client))
@@ -39,6 +44,10 @@ class SalesforceApi:
                     raise
                 except RateLimitedError:
                     self.rate_limited += 1
+                    raise
+                except UnavailableError as exc:
+                    if write and exc.maybe_processed:
+                        raise WriteOutcomeUnknownError(exc.system, operation, exc.detail) from exc
                     raise
         raise AssertionError("unreachable: the retry policy reraises")
 
@@ -62,8 +71,9 @@ class SalesforceApi:
     def count(self, soql: str) -> int:
         return int(self.run("count", lambda sf: sf.query(soql)).get("totalSize", 0))
 
-    def restful(self, path: str, method: str, payload: Any, operation: str, headers: dict[str, str]) -> Any:
-        return self.run(operation, lambda sf: sf.restful(path, method=method, json=payload, headers=headers))
+    def restful(self, path: str, method: str, payload: Any, operation: str, headers: dict[str, str],
+                write: bool = False) -> Any:
+        return self.run(operation, lambda sf: sf.restful(path, method=method, json=payload, headers=headers), write)
 
     def close(self) -> None:
         self.session.close()

@@ -72,22 +72,22 @@ class SalesforceLeadSource:
                 yield fresh
 
     def read_records(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
-        return self._by(self.fields, "Id", record_ids, "read")
+        return self.query_by(self.fields, "Id", record_ids, "read")
 
     def find_by_emails(self, emails: Sequence[str]) -> list[dict[str, Any]]:
-        return self._by(self.fields, self.email_field, emails, "find")
+        return self.query_by(self.fields, self.email_field, emails, "find")
 
     def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
         fields = ", ".join(f"'{name}'" for name in self.stage_fields)
-        history = self._by(("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"), "LeadId", record_ids,
+        history = self.query_by(("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"), "LeadId", record_ids,
                            "evidence", "LeadHistory", f"Field IN ({fields}) AND ")
         activities: list[dict[str, Any]] = []
         not_ours = "NOT Subject LIKE '[leadsync]%' AND "  # leadsync's own SLA flag Tasks are not work
         for sobject in ACTIVITIES:
-            activities += self._by(("WhoId", "CreatedDate"), "WhoId", record_ids, "evidence", sobject, not_ours)
+            activities += self.query_by(("WhoId", "CreatedDate"), "WhoId", record_ids, "evidence", sobject, not_ours)
         return StageEvidence(_group(history, "LeadId"), _group(activities, "WhoId"))
 
-    def _by(self, fields: Sequence[str], column: str, values: Sequence[str], operation: str, sobject: str = "Lead",
+    def query_by(self, fields: Sequence[str], column: str, values: Sequence[str], operation: str, sobject: str = "Lead",
             extra: str = "") -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         prefix = f"SELECT {', '.join(fields)} FROM {sobject} WHERE {extra}"

@@ -44,10 +44,12 @@ def error_codes(content: Any) -> list[str]:
 def translate(operation: str, error: Exception) -> ConnectorError:
     if isinstance(error, SalesforceAuthenticationFailed):
         return AuthError(SYSTEM, operation, "login refused")
+    if isinstance(error, requests.ConnectTimeout):
+        return UnavailableError(SYSTEM, operation, "connect timed out")
     if isinstance(error, requests.Timeout):
-        return UnavailableError(SYSTEM, operation, "timed out")
+        return UnavailableError(SYSTEM, operation, "timed out", maybe_processed=True)
     if isinstance(error, requests.RequestException):
-        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})")
+        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})", maybe_processed=True)
     if isinstance(error, SalesforceError):
         return _from_status(operation, error)
     return UnavailableError(SYSTEM, operation, type(error).__name__)
@@ -72,7 +74,7 @@ def _from_status(operation: str, error: SalesforceError) -> ConnectorError:
     if isinstance(error, SalesforceMalformedRequest):
         return InvalidRequestError(SYSTEM, operation, detail)
     if status >= 500 or status == 0:
-        return UnavailableError(SYSTEM, operation, detail)
+        return UnavailableError(SYSTEM, operation, detail, maybe_processed=status in (0, 502, 504))
     return InvalidRequestError(SYSTEM, operation, detail)
 
 
@@ -82,7 +84,7 @@ def translated(operation: str) -> Iterator[None]:
         yield
     except ConnectorError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every vendor failure is translated here, once
+    except Exception as exc:
         raise translate(operation, exc) from exc
 
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from connectors.ports import WriteOutcome
+from connectors.errors import WriteOutcomeUnknownError
+from connectors.ports import OUTCOME_UNKNOWN, WriteOutcome
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.source import SalesforceLeadSource
 from mapping.plan import Correction
@@ -44,8 +45,11 @@ class SalesforceStageWriter:
             locked: list[dict[str, Any]] = []
             for start in range(0, len(pending), BATCH):
                 batch = pending[start : start + BATCH]
-                results = self.api.restful("composite/sobjects", "PATCH", {"allOrNone": False, "records": batch},
-                                           "collections.update", NO_ASSIGNMENT)
+                try:
+                    results = self.api.restful("composite/sobjects", "PATCH", {"allOrNone": False, "records": batch},
+                                               "collections.update", NO_ASSIGNMENT, write=True)
+                except WriteOutcomeUnknownError as exc:
+                    results = [{"success": False, "errors": [{"statusCode": OUTCOME_UNKNOWN, "message": str(exc)}]}] * len(batch)
                 for record, result in zip(batch, results, strict=False):
                     outcome = _outcome(record["id"], result)
                     outcomes[record["id"]] = outcome
@@ -61,23 +65,55 @@ class SalesforceStageWriter:
         return {row["Id"]: {name: row.get(name) for name in self.source.stage_fields} for row in rows}
 
     def write_sla_flags(self, entries: Sequence[SlaEntry], clear: Sequence[str]) -> list[WriteOutcome]:
-        """A configured flag field is set (breach instant) or cleared; without one, the owner gets a Task."""
+        """A configured flag field is set (breach instant) or cleared; without one, the owner gets a Task.
+
+        Flags already present (a rerun after a crash, a concurrent run) are not written again.
+        """
         if self.flag_field:
-            records = [{"attributes": {"type": "Lead"}, "id": e.record_id, self.flag_field: _iso(e.breached_at)}
-                       for e in entries]
-            records += [{"attributes": {"type": "Lead"}, "id": record_id, self.flag_field: None} for record_id in clear]
-            return self._update(records)
+            return self._write_flag_field(entries, clear)
         tasks = [{"attributes": {"type": "Task"}, "WhoId": e.record_id, "OwnerId": e.owner_id,
-                  "Subject": f"{FLAG_SUBJECT_PREFIX} SLA breached: {e.stage} lead not worked in time",
-                  "Status": "Not Started",
+                  "Subject": flag_subject(e.stage), "Status": "Not Started",
                   "ActivityDate": (e.breached_at or e.due_at).date().isoformat()}
                  for e in entries if e.owner_id]
-        outcomes = []
+        present = self._open_flag_tasks([task["WhoId"] for task in tasks])
+        outcomes = [WriteOutcome(task["WhoId"], True) for task in tasks if (task["WhoId"], task["Subject"]) in present]
+        tasks = [task for task in tasks if (task["WhoId"], task["Subject"]) not in present]
         for start in range(0, len(tasks), BATCH):
-            results = self.api.restful("composite/sobjects", "POST", {"allOrNone": False, "records": tasks[start:start + BATCH]},
-                                       "collections.create", NO_ASSIGNMENT)
-            outcomes += [_outcome(task["WhoId"], result) for task, result in zip(tasks[start:start + BATCH], results, strict=False)]
+            batch = tasks[start:start + BATCH]
+            try:
+                results = self.api.restful("composite/sobjects", "POST", {"allOrNone": False, "records": batch},
+                                           "collections.create", NO_ASSIGNMENT, write=True)
+            except WriteOutcomeUnknownError:
+                continue  # not marked flagged: the next run finds the Task if it was created, else creates it
+            outcomes += [_outcome(task["WhoId"], result) for task, result in zip(batch, results, strict=False)]
         return outcomes + [WriteOutcome(record_id, True) for record_id in clear]
+
+    def _write_flag_field(self, entries: Sequence[SlaEntry], clear: Sequence[str]) -> list[WriteOutcome]:
+        assert self.flag_field
+        wanted = {e.record_id: _iso(e.breached_at) for e in entries} | dict.fromkeys(clear)
+        rows = self.source.query_by(("Id", self.flag_field), "Id", sorted(wanted), "read")
+        held = {row["Id"]: row.get(self.flag_field) for row in rows}
+        done = [r for r, value in wanted.items() if r in held and _same_instant(held[r], value)]
+        records = [{"attributes": {"type": "Lead"}, "id": r, self.flag_field: value}
+                   for r, value in wanted.items() if r not in done]
+        return [WriteOutcome(r, True) for r in done] + (self._update(records) if records else [])
+
+    def _open_flag_tasks(self, lead_ids: Sequence[str]) -> set[tuple[str, str]]:
+        if not lead_ids:
+            return set()
+        rows = self.source.query_by(("WhoId", "Subject"), "WhoId", sorted(set(lead_ids)), "flags", "Task",
+                               f"Subject LIKE '{FLAG_SUBJECT_PREFIX}%' AND Status != 'Completed' AND ")
+        return {(str(row.get("WhoId")), str(row.get("Subject"))) for row in rows}
+
+
+def flag_subject(stage: str) -> str:
+    return f"{FLAG_SUBJECT_PREFIX} SLA breached: {stage} lead not worked in time"
+
+
+def _same_instant(held: object, wanted: str | None) -> bool:
+    if not held or not wanted:
+        return not held and not wanted
+    return str(held)[:19] == wanted[:19]
 
 
 def _outcome(record_id: str, result: dict[str, Any]) -> WriteOutcome:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -14,13 +15,29 @@ from pathlib import Path
 from connectors.definition_files import load_definition
 from connectors.sandbox.hubspot import HubSpotSandbox, ServedHubSpot
 from connectors.sandbox.hubspot import Switches as HubSpotSwitches
+from connectors.sandbox.hubspot.sandbox import DEFAULT_ACCESS_TOKEN, access_token_from_env
 from connectors.sandbox.population import HUBSPOT_OWNERS, SALESFORCE_USERS, SeedLead, SeedMix, generate
-from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
+from connectors.sandbox.salesforce import Credentials, SalesforceConnection, SalesforceSandbox
 from mapping.compiled import CompiledDefinition, compile_definition
 
 CHUNK = 5_000
 DEFAULT_MIX = SeedMix()
 HUBSPOT_CALLS_PER_10S = 190  # the Pro/Enterprise private-app limit; leadsync's default budget stays under it
+
+
+@dataclass(frozen=True)
+class SandboxSecrets:
+    """The credentials both emulators expect. Injectable so a test can send canary values over the real wire."""
+
+    salesforce: Credentials = field(default_factory=Credentials)
+    hubspot_access_token: str = field(default=DEFAULT_ACCESS_TOKEN, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxSecrets:
+        """LEADSYNC_SANDBOX_SALESFORCE_{USERNAME,PASSWORD,SECURITY_TOKEN,SESSION_ID,CONSUMER_KEY,CONSUMER_SECRET} and
+        LEADSYNC_SANDBOX_HUBSPOT_ACCESS_TOKEN, each optional: what is unset keeps the fixed sandbox value."""
+        source = os.environ if environ is None else environ
+        return cls(Credentials.from_env(source), access_token_from_env(source))
 
 
 @dataclass
@@ -103,11 +120,18 @@ def run_sandbox(
     now: datetime | None = None,
     provisioned: bool = False,
     ports: tuple[int, int] = (0, 0),
+    secrets: SandboxSecrets | None = None,
 ) -> Iterator[SandboxHandle]:
-    """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits."""
+    """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits.
+
+    The credentials they expect are `secrets`, by default `SandboxSecrets.from_env()` (LEADSYNC_SANDBOX_*, else the
+    fixed sandbox values); `handle.env()` hands the same values to a client.
+    """
     compiled = compile_definition(load_definition(definitions))
-    sf = SalesforceSandbox(seed=seed)
-    hs = HubSpotSandbox(switches=HubSpotSwitches(limit_per_10s=HUBSPOT_CALLS_PER_10S), seed=seed)
+    chosen = secrets or SandboxSecrets.from_env()
+    sf = SalesforceSandbox(seed=seed, credentials=replace(chosen.salesforce))  # a copy: the sandbox adds its JWT key
+    hs = HubSpotSandbox(switches=HubSpotSwitches(limit_per_10s=HUBSPOT_CALLS_PER_10S), seed=seed,
+                        access_token=chosen.hubspot_access_token)
     for sandbox in (sf, hs):
         sandbox.set_latency(latency_ms, jitter_ms)
     seeded = Counter() if empty else seed_sandboxes(sf, hs, compiled, leads, seed, now or datetime.now(UTC), mix,

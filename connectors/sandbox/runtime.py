@@ -166,7 +166,7 @@ class TlsMaterial:
 DROP_CONNECTION_EXTENSION = "leadsync.drop_connection"
 
 
-class DropConnection(Exception):  # noqa: N818 - a signal, not an error
+class DropConnection(Exception):
     """Raised by an ASGI app served by `serve_in_thread` to drop the TCP connection without a response."""
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from connectors.errors import ConnectorError, RunLockedError
 from connectors.ports import SlaTransitions, WriteOutcome
 from connectors.store import schema as t
+from connectors.store.holders import holder_is_dead, holder_tag
 from mapping.plan import Correction, Skipped
 from mapping.sla import SlaEntry
 from mapping.sla_clock import SlaState
@@ -101,8 +102,10 @@ class SqlRunState:
 
     @contextmanager
     def lock(self, kind: str, holder: str, ttl: timedelta) -> Iterator[None]:
-        """Held while the block runs and kept alive by a heartbeat, so a killed holder's lock expires within `ttl`."""
+        """Held while the block runs and kept alive by a heartbeat, so a killed holder's lock expires within `ttl`;
+        a holder on this host whose process is gone loses it at once."""
         ttl = ttl or timedelta(minutes=5)
+        holder = holder_tag(holder)
         if not self._acquire(kind, holder, ttl):
             with self._begin("lock") as c:
                 current = c.execute(select(t.locks.c.holder).where(t.locks.c.kind == kind)).scalar()
@@ -135,8 +138,13 @@ class SqlRunState:
             return True
         except IntegrityError:
             pass
-        with self._begin("lock") as c:  # take over only a lock whose holder let it expire
-            taken = c.execute(update(t.locks).where(and_(t.locks.c.kind == kind, t.locks.c.expires_at < now))
+        with self._begin("lock") as c:  # take over a lock whose holder let it expire, or died on this host
+            lk = t.locks.c
+            current = c.execute(select(lk.holder).where(lk.kind == kind)).scalar()
+            stale = lk.expires_at < now
+            if current is not None and holder_is_dead(str(current)):
+                stale = or_(stale, lk.holder == current)
+            taken = c.execute(update(t.locks).where(and_(lk.kind == kind, stale))
                               .values(holder=holder, acquired_at=now, expires_at=now + ttl))
             return taken.rowcount == 1
 
@@ -241,7 +249,7 @@ class SqlRunState:
     def record_outcomes(self, run_id: str, results: Sequence[tuple[Correction, WriteOutcome]],
                         verified: set[tuple[str, str, int]]) -> None:
         now = _now()
-        params = [{**_row_key(run_id, c), "b_status": "applied" if o.ok else "failed", "b_code": o.code,
+        params = [{**_row_key(run_id, c), "b_status": o.status or ("applied" if o.ok else "failed"), "b_code": o.code,
                    "b_message": (o.message or "")[:1000] or None, "b_at": now} for c, o in results]
         with self._begin("record_outcomes") as c:
             if params:
@@ -351,7 +359,7 @@ class SqlRunState:
             return [(r.stage, r.owner_id, r.state) for r in c.execute(select(s.stage, s.owner_id, s.state))]
 
     def current_stages(self) -> list[tuple[str | None, datetime | None]]:
-        l = t.lead_state.c  # noqa: E741
+        l = t.lead_state.c
         with self._begin("current_stages") as c:
             return [(r.stage, r.stage_entered_at or r.first_observed_at)
                     for r in c.execute(select(l.stage, l.stage_entered_at, l.first_observed_at))]

@@ -110,7 +110,7 @@ def test_a_crash_before_the_write_is_settled_as_abandoned_and_written_once_by_th
 
 def test_a_crash_after_the_write_is_settled_as_applied_and_never_written_again(make_state: Callable[[], Any]) -> None:
     services, crm, _, state = _world(make_state, people=2)
-    crm.fail_next["read"] = 1  # the read-back after a successful write
+    crm.pass_first["read"], crm.fail_next["read"] = 1, 1  # past the check before the write, the read-back fails
 
     with pytest.raises(Exception, match="injected failure"):
         run_sync(services, as_of=AS_OF, dry_run=False)

@@ -20,6 +20,14 @@ from .seeding import load_rows
 from .switches import Switches
 from .timestamps import Clock, wall_clock_ms
 
+DEFAULT_ACCESS_TOKEN = "pat-na1-sandbox-token"  # a fake token for a local emulator
+ACCESS_TOKEN_ENV = "LEADSYNC_SANDBOX_HUBSPOT_ACCESS_TOKEN"  # set: the token the sandbox expects instead
+
+
+def access_token_from_env(environ: Mapping[str, str]) -> str:
+    """The token a sandbox started from this environment expects: the variable when set and non-empty, else the default."""
+    return environ.get(ACCESS_TOKEN_ENV) or DEFAULT_ACCESS_TOKEN
+
 
 @dataclass(frozen=True)
 class ServedHubSpot:
@@ -37,7 +45,7 @@ class HubSpotSandbox:
         self,
         *,
         switches: Switches | None = None,
-        access_token: str = "pat-na1-sandbox-token",  # noqa: S107 - a fake token for a local emulator
+        access_token: str = DEFAULT_ACCESS_TOKEN,
         latency: Latency | None = None,
         faults: Iterable[Fault] = (),
         seed: int = 0,

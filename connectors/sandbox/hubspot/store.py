@@ -13,7 +13,7 @@ LOG_LIMIT = 50_000
 class Contact:
     """One contact; `props` holds only set values (all strings), `history` only what was recorded."""
 
-    __slots__ = ("id", "props", "history", "created_ms", "modified_ms", "archived_ms")
+    __slots__ = ("archived_ms", "created_ms", "history", "id", "modified_ms", "props")
 
     def __init__(self, contact_id: int, props: dict[str, str], created_ms: int, modified_ms: int) -> None:
         self.id = contact_id
@@ -53,6 +53,7 @@ class ContactStore:
         self.version = 0
         self._log: list[int] = []  # the contact each version step changed, from version _log_base on
         self._log_base = 0
+        self.journal: list[tuple[str, dict[str, str]]] = []  # every API update as sent: (contact id, properties)
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -63,6 +63,8 @@ class ContactWriter:
 
     def update(self, contact: Contact, changes: dict[str, str], source: str = "API") -> bool:
         now = self.clock()
+        if source == "API":
+            self.store.journal.append((str(contact.id), dict(changes)))
         before = contact.snapshot() if self._lagging() else None
         changed = self._apply(contact, changes, now, source)
         if changed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,18 +17,30 @@ from .dml import Writer
 from .store import Org
 from .switches import Switches
 
+ENV_PREFIX = "LEADSYNC_SANDBOX_SALESFORCE_"  # + a field name in capitals: what the sandbox expects instead
+OVERRIDABLE = ("username", "password", "security_token", "session_id", "consumer_key", "consumer_secret")
+
 
 @dataclass
 class Credentials:
-    """What the sandbox accepts at login; `jwt_public_key_pem` set means JWT signatures are verified."""
+    """What the sandbox accepts at login; `jwt_public_key_pem` set means JWT signatures are verified.
+
+    The secrets stay out of `repr` (a failing test prints its objects), like the `SecretStr` settings do.
+    """
 
     username: str = "integration@leadsync.example"
-    password: str = "sandbox-password"
-    security_token: str = "SANDBOXTOKEN0000"
-    session_id: str = "00D000000000001!AQsandboxsessionid"
+    password: str = field(default="sandbox-password", repr=False)
+    security_token: str = field(default="SANDBOXTOKEN0000", repr=False)
+    session_id: str = field(default="00D000000000001!AQsandboxsessionid", repr=False)
     consumer_key: str = "3MVG9sandbox.consumer.key"
-    consumer_secret: str = "sandbox-consumer-secret"
+    consumer_secret: str = field(default="sandbox-consumer-secret", repr=False)
     jwt_public_key_pem: bytes | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], prefix: str = ENV_PREFIX) -> Credentials:
+        """The defaults, each overridden by a non-empty `<prefix><FIELD>` (e.g. …_PASSWORD) in `environ`."""
+        chosen = {name: environ[prefix + name.upper()] for name in OVERRIDABLE if environ.get(prefix + name.upper())}
+        return cls(**chosen)
 
 
 class BoundedStore:

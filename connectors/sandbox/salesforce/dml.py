@@ -111,6 +111,7 @@ class Writer:
         with self.org.lock:
             if table.spec.name == "Lead" and self._assigns(ctx):
                 values["OwnerId"] = self.switches.assignment_owner_id or self.org.router_user_id
+            self.org.journal.append((record_id, dict(data)))
             self._apply(table, row, values)
 
     def delete(self, sobject: str, record_id: str, ctx: WriteContext) -> None:

@@ -20,7 +20,7 @@ _ESCAPES = {"n": "\n", "N": "\n", "r": "\r", "R": "\r", "t": "\t", "T": "\t", "b
 _ESCAPES |= {"f": "\f", "F": "\f", '"': '"', "'": "'", "\\": "\\"}
 _LIKE_ESCAPES = {"_": "\\_", "%": "\\%"}
 KEYWORDS = frozenset(
-    "SELECT FROM WHERE AND OR NOT IN LIKE ORDER BY ASC DESC NULLS FIRST LAST LIMIT OFFSET TRUE FALSE NULL".split()
+    ["SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC", "DESC", "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL"]
 )
 
 

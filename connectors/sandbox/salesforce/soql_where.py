@@ -137,7 +137,7 @@ def _relative_range(lit: Literal, spec: FieldSpec) -> tuple[str, str]:
     first, last = _day_span(str(word), int(n), now_utc().date())
     if spec.type == "date":
         return first.isoformat(), last.isoformat()
-    as_dt = lambda d: format_datetime(datetime.combine(d, time(), tzinfo=UTC))  # noqa: E731
+    as_dt = lambda d: format_datetime(datetime.combine(d, time(), tzinfo=UTC))
     return as_dt(first), as_dt(last)
 
 

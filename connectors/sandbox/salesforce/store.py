@@ -98,6 +98,7 @@ class Org:
         self.schema = build_schema()
         self.ids = IdFactory()
         self.lock = threading.RLock()
+        self.journal: list[tuple[str, dict[str, object]]] = []  # every API update as applied: (record id, fields)
         self.tables = {name: Table(spec) for name, spec in self.schema.items()}
         self.statuses = [StatusValue(n, n, d, c) for n, d, c in DEFAULT_STATUSES]
         self.org_id = self.ids.mint("00D")
