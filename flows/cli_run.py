@@ -73,15 +73,18 @@ def _services(definitions: Path | None) -> Any:
 def sync_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
     allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change", help="Override the blast-radius guard.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
     as_json: JsonOption = False,
     definitions: DefinitionsOption = None,
 ) -> None:
     """Incremental sync of both systems since the last watermark."""
     from flows.sync_run import run_sync
 
+    instant = _as_of(as_of, "--as-of")
+
     def action() -> RunReport:
         with _services(definitions) as services:
-            return run_sync(services, as_of=datetime.now(UTC), dry_run=dry_run, allow_mass_change=allow_mass_change)
+            return run_sync(services, as_of=instant, dry_run=dry_run, allow_mass_change=allow_mass_change)
 
     report = _guarded(action)
     _print_report(report, as_json)
@@ -118,6 +121,7 @@ def backfill_command(
     apply: Annotated[bool, typer.Option("--apply", help="Write corrections (default: dry run).")] = False,
     chunk_days: Annotated[int, typer.Option("--chunk-days", min=1, max=90)] = 7,
     allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
     definitions: DefinitionsOption = None,
 ) -> None:
     """Walk a past time range in chunks (checkpointed: rerun a failed backfill to resume)."""
@@ -125,7 +129,7 @@ def backfill_command(
 
     from flows.backfill_run import run_backfill
 
-    begin, finish = _as_of(start, "--start"), _as_of(end, "--end")
+    begin, finish, instant = _as_of(start, "--start"), _as_of(end, "--end"), _as_of(as_of, "--as-of")
     if finish <= begin:
         raise typer.BadParameter("must be after --start", param_hint="'--end'")
     chosen = [s.value for s in systems] if systems else [s.value for s in System]
@@ -133,7 +137,7 @@ def backfill_command(
     def action() -> Any:
         with _services(definitions) as services, Progress(console=Console(stderr=True)) as progress:
             bar = progress.add_task("chunks", total=None)
-            return run_backfill(services, start=begin, end=finish, as_of=datetime.now(UTC), systems=chosen,
+            return run_backfill(services, start=begin, end=finish, as_of=instant, systems=chosen,
                                 dry_run=not apply, chunk=timedelta(days=chunk_days), allow_mass_change=allow_mass_change,
                                 progress=lambda done, total, _key: progress.update(bar, completed=done, total=total))
 

@@ -73,6 +73,7 @@ class SalesforceApp:
         await sandbox.latency.wait()
         fault = sandbox.faults.pick(key, number)
         if fault is not None:
+            await request.body()  # received in full before any delay or error, as a real server would
             early = await render_fault(fault, soap=target.auth == "soap")
             if early is not None:
                 return self._finish(early)
