@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -26,15 +28,16 @@ def serve(
     provisioned: Annotated[bool, typer.Option("--provisioned", help="Seed as if the stages were provisioned.")] = False,
     definitions: Annotated[Path | None, typer.Option("--definitions")] = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM. stdout: one JSON line; stderr: the same as `export LEADSYNC_…` lines."""
+    """Serve until Ctrl-C or SIGTERM. stdout: one JSON line; stderr: the same as `export LEADSYNC_…` lines
+    (a value chosen through LEADSYNC_SANDBOX_* is written as a reference to that variable, not printed)."""
     from connectors.sandbox.launch import run_sandbox
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with run_sandbox(leads=leads, seed=seed, empty=empty, latency_ms=latency_ms, jitter_ms=jitter_ms,
                      definitions=definitions, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
-        for name, value in handle.env().items():
-            print(f"export {name}={value}", file=sys.stderr)
+        for line in export_lines(handle.env(), os.environ):
+            print(line, file=sys.stderr)
         print("export REQUESTS_CA_BUNDLE=" + handle.facts()["salesforce"]["ca_bundle"], file=sys.stderr)
         print(handle.json_line(), flush=True)
         try:
@@ -42,3 +45,13 @@ def serve(
                 pass
         except KeyboardInterrupt:
             pass
+
+
+def export_lines(env: Mapping[str, str], caller: Mapping[str, str]) -> Iterator[str]:
+    """`export NAME=value` lines; a value the caller chose through LEADSYNC_SANDBOX_* is referenced, never printed.
+
+    The caller already holds those (e.g. canary or real-looking secrets), and stderr often ends up in a CI log.
+    """
+    for name, value in env.items():
+        chosen = name.replace("LEADSYNC_", "LEADSYNC_SANDBOX_", 1)
+        yield f'export {name}="${{{chosen}}}"' if caller.get(chosen) == value else f"export {name}={value}"

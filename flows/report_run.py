@@ -80,6 +80,10 @@ def report_sections(services: Services, data: ReportData) -> list[Section]:
          [(u["system"], u["field"], u["value"], u["count"]) for u in findings.get("unmapped", [])]),
         ("Duplicates (never merged: for people to resolve)", ["email", "system", "records"],
          [(d["email"], d["system"], ", ".join(d["record_ids"])) for d in findings.get("duplicates", [])]),
+        ("Writes refused or skipped (quarantined: the rest of the batch went on)",
+         ["system", "record", "field", "wanted", "code", "message"],
+         [(w["system"], w["record_id"], w["field"], w["after"], w["code"], w["message"])
+          for w in findings.get("write_failures", [])]),
     ]
 
 

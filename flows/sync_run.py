@@ -62,6 +62,8 @@ class RunReport:
             "unmapped_values": len(self.unmapped), "sla_clocks": len(self.sla),
             "applied": sum(r.applied for r in self.applied.values()),
             "failed": sum(len(r.failed) for r in self.applied.values()),
+            "stale": sum(len(r.stale) for r in self.applied.values()),
+            "held": sum(r.held for r in self.applied.values()),
             "new_breaches": self.new_breaches, "cleared_flags": self.cleared_flags,
         }
 
@@ -130,6 +132,8 @@ def _run(
                 report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
                                               apply_corrections(services, report.run_id, system, mine))
         flag_sla(services, report)
+    if report.applied:
+        services.state.save_findings(report.run_id, findings(report))
     marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
     services.state.record_observations(observations, marks)
     report.status = "succeeded"
@@ -147,7 +151,18 @@ def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
                       "sample_ids": list(u.sample_ids)} for u in report.unmapped[:FINDINGS_LIMIT]],
         "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
                         "other_ids": list(d.other_ids)} for d in report.duplicates[:FINDINGS_LIMIT]],
+        "write_failures": write_failures(report)[:FINDINGS_LIMIT],
     }
+
+
+def write_failures(report: RunReport) -> list[dict[str, Any]]:
+    """Writes the systems refused (vendor code and message) and writes skipped because a person got there first."""
+    rows = [{"system": c.system, "record_id": c.record_id, "field": c.field, "after": c.after, "code": o.code,
+             "message": o.message} for result in report.applied.values() for c, o in result.failed]
+    rows += [{"system": c.system, "record_id": c.record_id, "field": c.field, "after": c.after,
+              "code": "CHANGED_SINCE_READ", "message": f"now {found!r}: left as the user set it"}
+             for result in report.applied.values() for c, found in result.stale]
+    return rows
 
 
 def incremental_windows(services: Services, as_of: datetime) -> dict[str, TimeWindow]:

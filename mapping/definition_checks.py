@@ -5,6 +5,7 @@ Each check returns located issues; all of them run, so an author sees every prob
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
@@ -136,8 +137,8 @@ def _check_operand(condition: Condition, field_type: FieldType, at: Path, doc: L
 
 
 def _operand_fits(field_type: FieldType, value: object) -> bool:
-    if field_type is FieldType.NUMBER:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+    if field_type is FieldType.NUMBER:  # .nan and .inf read as floats, but no score compares meaningfully to them
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     if field_type is FieldType.DATETIME:
         return isinstance(value, date | datetime)
     return isinstance(value, str)

@@ -11,6 +11,7 @@ _UNIT_SECONDS = {"m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _ISO = re.compile(r"^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?$")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+MAX_BUSINESS_HOURS = 10_000  # about five working years; beyond it an SLA is a typo (and overflows timedelta)
 
 
 def parse_business_duration(value: Any) -> timedelta:
@@ -23,6 +24,8 @@ def parse_business_duration(value: Any) -> timedelta:
     seconds = _iso_seconds(text) if text.upper().startswith("PT") else _unit_seconds(text.lower())
     if seconds <= 0:
         raise ValueError(f"duration {value!r} must be longer than zero")
+    if not seconds <= MAX_BUSINESS_HOURS * 3600:
+        raise ValueError(f"duration {value!r} is longer than {MAX_BUSINESS_HOURS} business hours")
     return timedelta(seconds=seconds)
 
 

@@ -22,14 +22,21 @@ EXAMPLE_DEFINITIONS = REPO / "definitions" / "examples"
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A developer's LEADSYNC_* variables must not change what a test sees (except when re-recording cassettes)."""
+    """A developer's LEADSYNC_* variables must not change what a test sees (except when re-recording cassettes).
+
+    Kept: LEADSYNC_TEST_DATABASE_URL, and LEADSYNC_SANDBOX_* (the credentials the sandbox expects, e.g. canaries).
+    """
     if os.environ.get("LEADSYNC_RECORD") == "1":
         yield
         return
     for name in list(os.environ):
-        if name.startswith("LEADSYNC_") and name != "LEADSYNC_TEST_DATABASE_URL":
+        if name.startswith("LEADSYNC_") and not _kept(name):
             monkeypatch.delenv(name)
     yield
+
+
+def _kept(name: str) -> bool:
+    return name == "LEADSYNC_TEST_DATABASE_URL" or name.startswith("LEADSYNC_SANDBOX_")
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from connectors.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from mapping.errors import LeadsyncError
 
 SYSTEM = "hubspot"
 T = TypeVar("T")
@@ -55,7 +56,7 @@ def translate(operation: str, error: Exception) -> ConnectorError:
 def call(operation: str, fn: Callable[[], T]) -> T:
     try:
         return fn()
-    except ConnectorError:
+    except LeadsyncError:  # ours already (a connector error, or a setting the client factory refused)
         raise
     except Exception as exc:
         raise translate(operation, exc) from exc

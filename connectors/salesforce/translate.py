@@ -30,6 +30,7 @@ from connectors.errors import (
     SessionExpiredError,
     UnavailableError,
 )
+from mapping.errors import LeadsyncError
 
 SYSTEM = "salesforce"
 T = TypeVar("T")
@@ -82,7 +83,7 @@ def _from_status(operation: str, error: SalesforceError) -> ConnectorError:
 def translated(operation: str) -> Iterator[None]:
     try:
         yield
-    except ConnectorError:
+    except LeadsyncError:  # ours already (a connector error, or a setting the client factory refused)
         raise
     except Exception as exc:
         raise translate(operation, exc) from exc

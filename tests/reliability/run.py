@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
 
-from table import Row, render  # noqa: E402
+from table import Row, render
 
 SCENARIOS = ["transient", "crashes", "partial", "concurrency", "bad_input", "secrets_canary"]
 

@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -224,6 +225,25 @@ def exception_text(action: Callable[[], object]) -> tuple[str | None, str]:
     return None, ""
 
 
+def serve_stderr(env: Mapping[str, str], log: Path, canaries: Canaries) -> bool:
+    """`leadsync sandbox serve` with the canaries, stderr into `log`; True when it served the canaries.
+
+    Its stdout line is the hand-off of the connection facts (secrets by design): read here, never written to disk.
+    """
+    command = [str(BIN / "leadsync"), "sandbox", "serve", "--leads", "10"]
+    with log.open("wb") as err:
+        process = subprocess.Popen(command, cwd=REPO, env=dict(env), stdout=subprocess.PIPE, stderr=err)
+        try:
+            facts = process.stdout.readline() if process.stdout else b""
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        finally:
+            process.kill()
+            if process.stdout:
+                process.stdout.close()
+    return canaries.session_id.encode() in facts
+
+
 def salesforce_password_env(handle: Any, password: str) -> dict[str, str]:
     """The handle's environment switched to username + password login (the session id removed)."""
     env = {k: v for k, v in handle.env().items() if k != "LEADSYNC_SALESFORCE_SESSION_ID"}
@@ -274,7 +294,8 @@ def row(name: str, canaries: Canaries, roots: list[Path], problems: list[str], *
 
 
 def cli_row(tmp: Path, canaries: Canaries) -> tuple[Row, Row]:
-    """`leadsync plan` (session) and `sync` (password login) against a sandbox expecting canaries; failed logins."""
+    """`leadsync plan` (session) and `sync` (password login) against a sandbox expecting canaries, `leadsync sandbox
+    serve`'s stderr, and failed logins (CLI, wiring, connector)."""
     from connectors.sandbox.launch import SandboxSecrets, run_sandbox
 
     cli, auth = tmp / "cli", tmp / "auth"
@@ -299,11 +320,13 @@ def cli_row(tmp: Path, canaries: Canaries) -> tuple[Row, Row]:
                                auth / "cli-wrong-token.log", 120)
         with captured_logs(auth / "in-process.log"):
             auth_problems = failing_logins(handle, canaries, auth)
+    served = serve_stderr(env, cli / "sandbox-serve.stderr", canaries)
     problems += [f"plan exited {plan_code}"] * (plan_code != 0) + [f"sync exited {sync_code}"] * (sync_code != 0)
     problems += ["no successful password login with the canary"] * (logins < 1) + ["no HubSpot call"] * (hs_calls < 1)
+    problems += ["`leadsync sandbox serve` did not serve the canaries"] * (not served)
     auth_problems += [f"wrong-password CLI exited {bad_sf}, not 1"] * (bad_sf != 1)
     auth_problems += [f"wrong-token CLI exited {bad_hs}, not 1"] * (bad_hs != 1)
-    return (row("cli plan + sync", canaries, [cli], problems, logins=logins, hubspot_calls=hs_calls),
+    return (row("cli plan, sync, sandbox serve", canaries, [cli], problems, logins=logins, hubspot_calls=hs_calls),
             row("auth failure texts", canaries, [auth], auth_problems))
 
 
@@ -340,7 +363,7 @@ def tests_row(tmp: Path, canaries: Canaries) -> Row:
     """tests/e2e, tests/flows and tests/contract with the canaries; every test's output (-rA) and Prefect's db kept."""
     work = tmp / "tests"
     env = {**base_env(work, canaries), "PYTHONPATH": str(HERE), KEEP_ENV: str(work / "harness")}
-    command = [str(BIN / "python"), "-m", "pytest", *TEST_PATHS, "-q", "-rA", "-p", "no:cacheprovider",
+    command = [str(BIN / "python"), "-m", "pytest", *TEST_PATHS, "-rA", "-p", "no:cacheprovider",  # addopts has -q
                "--log-level=INFO", f"--basetemp={work / 'pytest'}", "-p", "secrets_canary"]
     code, text = run_logged(command, env, work / "pytest.log", 1800)
     passed = _count(r"(\d+) passed", text)
@@ -349,19 +372,42 @@ def tests_row(tmp: Path, canaries: Canaries) -> Row:
     return row("test suite", canaries, [work], problems, passed=passed)
 
 
-def cassettes_row(tmp: Path, canaries: Canaries) -> Row:
-    """The committed cassettes, and the connector cassettes re-recorded against a sandbox expecting the canaries."""
-    work = tmp / "record"
+def rerecord(work: Path, env: Mapping[str, str]) -> list[str]:
+    """Re-record the connector cassettes into `work`/cassettes (LEADSYNC_RECORD=1); problems, if any."""
     before = {p: p.read_bytes() for p in CASSETTES.glob("*.yaml")}
-    env = {**base_env(work, canaries), "PYTHONPATH": str(HERE), "LEADSYNC_RECORD": "1",
-           CASSETTES_ENV: str(work / "cassettes")}
-    command = [str(BIN / "python"), "-m", "pytest", "tests/contract/test_connector_cassettes.py", "-q", "-rA",
+    env = {**env, "PYTHONPATH": str(HERE), "LEADSYNC_RECORD": "1", CASSETTES_ENV: str(work / "cassettes")}
+    command = [str(BIN / "python"), "-m", "pytest", "tests/contract/test_connector_cassettes.py", "-rA",
                "-p", "no:cacheprovider", f"--basetemp={work / 'pytest'}", "-p", "secrets_canary"]
     code, _ = run_logged(command, env, work / "pytest.log", 600)
     problems = [f"re-recording exited {code}"] * (code != 0) + _restore(before)
+    return problems + ["no cassette re-recorded"] * (not any((work / "cassettes").glob("*.yaml")))
+
+
+def cassettes_row(tmp: Path, canaries: Canaries) -> Row:
+    """The committed cassettes, and the connector cassettes re-recorded against a sandbox expecting the canaries."""
+    work = tmp / "record"
+    problems = rerecord(work, base_env(work, canaries))
     recorded = len(list((work / "cassettes").glob("*.yaml")))
-    problems += ["no cassette re-recorded"] * (recorded == 0)
-    return row("cassettes", canaries, [work, CASSETTES], problems, committed=len(before), rerecorded=recorded)
+    return row("cassettes", canaries, [work, CASSETTES], problems, committed=len(list(CASSETTES.glob("*.yaml"))),
+               rerecorded=recorded)
+
+
+def password_org_cassettes_row(tmp: Path, canaries: Canaries) -> Row:
+    """Re-recording "against a real org" (LEADSYNC_SALESFORCE_USERNAME set): a canary-expecting sandbox behind
+    username + password + security token login, the way test_connector_cassettes.py takes real credentials."""
+    from connectors.sandbox.launch import SandboxSecrets, run_sandbox
+
+    work = tmp / "record-password-org"
+    with run_sandbox(leads=300, seed=21, provisioned=True, definitions=DEFINITIONS,
+                     secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
+        env = {**base_env(work, canaries), **salesforce_password_env(handle, canaries.password),
+               "REQUESTS_CA_BUNDLE": handle.facts()["salesforce"]["ca_bundle"]}
+        tokens = len(handle.salesforce.state.tokens)
+        problems = rerecord(work, env)
+        logins = len(handle.salesforce.state.tokens) - tokens
+    problems += ["no successful password login with the canary"] * (logins < 1)
+    return row("cassettes, password-login org", canaries, [work], problems, logins=logins,
+               rerecorded=len(list((work / "cassettes").glob("*.yaml"))))
 
 
 def _restore(before: Mapping[Path, bytes]) -> list[str]:
@@ -373,8 +419,9 @@ def _restore(before: Mapping[Path, bytes]) -> list[str]:
 
 
 def _count(pattern: str, text: str) -> int:
-    match = re.search(pattern, text)
-    return int(match.group(1)) if match else 0
+    """The last match's number (pytest's summary line comes last)."""
+    found = re.findall(pattern, text)
+    return int(found[-1]) if found else 0
 
 
 def run(full: bool) -> list[Row]:
@@ -384,7 +431,7 @@ def run(full: bool) -> list[Row]:
     rows = list(cli_row(tmp, canaries))
     if full:
         rows += [prefect_failure_row(tmp, canaries), demo_row(tmp, canaries), tests_row(tmp, canaries),
-                 cassettes_row(tmp, canaries)]
+                 cassettes_row(tmp, canaries), password_org_cassettes_row(tmp, canaries)]
     if all(r.passed for r in rows):
         shutil.rmtree(tmp, ignore_errors=True)
     else:

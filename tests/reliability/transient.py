@@ -12,11 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import Row
+from world import AS_OF, World, differences, duplicates, world
+
 from connectors.errors import AuthError
 from connectors.sandbox.runtime import Fault, FaultKind
 from flows.services import CRM, MA
-from table import Row
-from world import AS_OF, World, differences, duplicates, world
 
 
 def run(full: bool) -> list[Row]:
