@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test install bench clean
+.PHONY: demo test reliability install bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# Faults, crashes, partial failures, concurrency, bad input, canary secrets: one table; exit 1 if a row fails.
+reliability: $(STAMP)
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python tests/reliability/run.py
 
 demo: $(STAMP)
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/leadsync demo

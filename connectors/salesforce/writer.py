@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from mapping.sla import SlaEntry
 
 BATCH = 200
 LOCK_RETRIES = 3
+FLAG_ROUNDS = 3  # creates of flag Tasks whose answer was lost: look, then create what is missing
 NO_ASSIGNMENT = {"Sforce-Auto-Assign": "FALSE"}  # a stage correction must never reassign the lead
 FLAG_SUBJECT_PREFIX = "[leadsync]"  # our own flag Tasks, which must never count as work on the lead
 
@@ -77,16 +79,30 @@ class SalesforceStageWriter:
                  for e in entries if e.owner_id]
         present = self._open_flag_tasks([task["WhoId"] for task in tasks])
         outcomes = [WriteOutcome(task["WhoId"], True) for task in tasks if (task["WhoId"], task["Subject"]) in present]
-        tasks = [task for task in tasks if (task["WhoId"], task["Subject"]) not in present]
+        pending = [task for task in tasks if (task["WhoId"], task["Subject"]) not in present]
+        for _ in range(FLAG_ROUNDS):
+            unknown = self._create_tasks(pending, outcomes)
+            if not unknown:
+                break
+            time.sleep(self.api.settings.timeout_s)  # let a slow create land before looking for it
+            present = self._open_flag_tasks([task["WhoId"] for task in unknown])
+            outcomes += [WriteOutcome(t["WhoId"], True) for t in unknown if (t["WhoId"], t["Subject"]) in present]
+            pending = [t for t in unknown if (t["WhoId"], t["Subject"]) not in present]
+        return outcomes + [WriteOutcome(record_id, True) for record_id in clear]
+
+    def _create_tasks(self, tasks: list[dict[str, Any]], outcomes: list[WriteOutcome]) -> list[dict[str, Any]]:
+        """Create in batches, adding outcomes; the tasks of batches that got no answer are returned."""
+        unknown: list[dict[str, Any]] = []
         for start in range(0, len(tasks), BATCH):
             batch = tasks[start:start + BATCH]
             try:
                 results = self.api.restful("composite/sobjects", "POST", {"allOrNone": False, "records": batch},
                                            "collections.create", NO_ASSIGNMENT, write=True)
             except WriteOutcomeUnknownError:
-                continue  # not marked flagged: the next run finds the Task if it was created, else creates it
+                unknown += batch
+                continue
             outcomes += [_outcome(task["WhoId"], result) for task, result in zip(batch, results, strict=False)]
-        return outcomes + [WriteOutcome(record_id, True) for record_id in clear]
+        return unknown
 
     def _write_flag_field(self, entries: Sequence[SlaEntry], clear: Sequence[str]) -> list[WriteOutcome]:
         assert self.flag_field

@@ -125,24 +125,26 @@ def scan(roots: Iterable[Path], canaries: Canaries) -> Scan:
     needles = {form: name for name, value in canaries.named().items() for form in encoded_forms(value)}
     pattern = re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
     result = Scan()
-    for path in _files(roots):
+    for root, path in _files(roots):
         try:
             data = path.read_bytes()
         except OSError:
             continue  # a journal file that vanished
         result.files += 1
         result.bytes += len(data)
-        result.hits.extend(f"{path}: {needles[m.group(0)]}" for m in pattern.finditer(data))
+        label = f"{root.name}/{path.relative_to(root)}" if path != root else path.name
+        result.hits.extend(f"{label}: {needles[m.group(0)]}" for m in pattern.finditer(data))
     return result
 
 
-def _files(roots: Iterable[Path]) -> Iterator[Path]:
+def _files(roots: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """(root, file) for every regular file under each root (a root may be a file)."""
     for root in roots:
         if root.is_file():
-            yield root
+            yield root, root
             continue
         for folder, _dirs, names in os.walk(root):
-            yield from (p for p in (Path(folder) / n for n in names) if p.is_file() and not p.is_symlink())
+            yield from ((root, p) for p in (Path(folder) / n for n in names) if p.is_file() and not p.is_symlink())
 
 
 # ---------------------------------------------------------------------------------------------------- processes
@@ -288,7 +290,7 @@ def failing_logins(handle: Any, canaries: Canaries, out: Path) -> list[str]:
 
 def row(name: str, canaries: Canaries, roots: list[Path], problems: list[str], **evidence: object) -> Row:
     found = scan(roots, canaries)
-    notes = problems + [f"leak {hit}" for hit in found.hits[:5]]
+    notes = problems + [f"leak {hit}" for hit in found.hits[:3]] + [f"… {len(found.hits) - 3} more"] * (len(found.hits) > 3)
     return Row(f"7 secrets: {name}", not found.hits and not problems, {**found.figures(canaries), **evidence},
                "; ".join(notes))
 

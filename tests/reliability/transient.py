@@ -49,11 +49,13 @@ def _transient_faults(tmp: Path, leads: int, reference: dict[str, object]) -> Ro
             retries = sum(services.systems[s].writer.api.retries for s in (CRM, MA))  # type: ignore[attr-defined]
         seconds = time.monotonic() - started
         calls, injected = w.calls(), w.injected()
+        kinds = w.handle.salesforce.faults.injected + w.handle.hubspot.faults.injected
         w.handle.salesforce.faults.clear()
         w.handle.hubspot.faults.clear()
         state, journal, applied = w.final_state(), w.journal(), w.applied()
     lost = differences(reference["state"], state)  # type: ignore[arg-type]
-    figures = {"leads": leads, "status": report.status, "calls": calls, "faults": injected, "retries": retries,
+    figures = {"leads": leads, "status": report.status, "calls": calls, "faults": injected,
+               "by_kind": "/".join(f"{k}:{n}" for k, n in sorted(kinds.items())), "retries": retries,
                "corrections": len(report.corrections), "duplicate_writes": duplicates(journal),
                "lost_corrections": lost, "audit_equal": applied == reference["applied"],
                "journal_equals_audit": journal == applied, "seconds": round(seconds, 1)}
