@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.errors import RunLockedError
-from connectors.ports import SlaTransitions, WriteOutcome
+from connectors.ports import SlaTransitions, Snapshot, WriteOutcome
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import SlaEntry
@@ -42,6 +42,8 @@ class InMemoryState:
     flagged: dict[tuple[str, str], str] = field(default_factory=dict)
     checkpoints: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    findings_by_kind: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    snapshot_store: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -165,9 +167,51 @@ class InMemoryState:
 
     def save_findings(self, run_id: str, findings: Mapping[str, list[dict[str, Any]]]) -> None:
         self.findings = {key: list(rows) for key, rows in findings.items()}
+        self.findings_by_kind[self.runs[run_id]["kind"]] = self.findings
 
-    def latest_findings(self) -> dict[str, list[dict[str, Any]]]:
-        return self.findings
+    def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        return self.findings if kind is None else self.findings_by_kind.get(kind, {})
+
+    def list_audit(self, status: str, limit: int) -> list[dict[str, Any]]:
+        rows = [r for r in self.audit if r.status == status][-limit:]
+        return [{"system": r.correction.system, "record_id": r.correction.record_id, "field": r.correction.field,
+                 "after": r.correction.after, "status": r.status, "run_id": r.run_id} for r in rows]
+
+    def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        for snapshot in snapshots:
+            self.snapshot_store[(snapshot.system, snapshot.record_id)] = snapshot
+
+    def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
+        ids = sorted(r for s, r in self.snapshot_store if s == system and (after is None or r > after))
+        return [self.snapshot_store[(system, r)] for r in ids[:size]]
+
+    def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
+        return [self.snapshot_store[(system, r)] for r in dict.fromkeys(record_ids) if (system, r) in self.snapshot_store]
+
+    def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
+        wanted = set(emails)
+        return [s for (sy, _), s in sorted(self.snapshot_store.items()) if sy == system and s.email in wanted]
+
+    def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        wanted = set(keys)
+        return [{"run_id": row.run_id, "run_kind": self.runs.get(row.run_id, {}).get("kind"), "kind": "write",
+                 "system": row.correction.system, "record_id": row.correction.record_id, "field": row.correction.field,
+                 "step": row.correction.step, "before": row.correction.before, "after": row.correction.after,
+                 "stage_before": row.correction.stage_before, "stage_after": row.correction.stage_after,
+                 "rule": row.correction.rule, "reason": row.correction.reason, "status": row.status, "code": row.code,
+                 "message": None, "at": row.at, "definition_version": row.correction.definition_version}
+                for row in self.audit if (row.correction.system, row.correction.record_id) in wanted]
+
+    def clock_rows(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        rows = []
+        for key in keys:
+            entry = self.clocks.get(key)
+            if entry is not None:
+                rows.append({"system": key[0], "record_id": key[1], "stage": entry.stage, "state": entry.state.value,
+                             "started_at": entry.started_at, "estimated": entry.started_estimated, "due_at": entry.due_at,
+                             "breached_at": entry.breached_at, "owner_id": entry.owner_id,
+                             "flagged_stage": self.flagged.get(key), "flagged_at": None, "cleared_at": None})
+        return rows
 
     def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
         counts: dict[tuple[str, str], int] = {}

@@ -50,6 +50,18 @@ class StageEvidence:
     activities: Mapping[str, list[RawRecord]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A record as last pulled, with its stage evidence: what `definitions impact` replays, offline."""
+
+    system: str
+    record_id: str
+    email: str | None
+    record: RawRecord
+    history: list[RawRecord] = field(default_factory=list)
+    activities: list[RawRecord] = field(default_factory=list)
+
+
 class LeadSource(Protocol):
     """Pulls changed records of one system, page by page (never the whole window in memory)."""
 
@@ -167,7 +179,23 @@ class RunState(Protocol):
         """Violations, unmapped values and duplicates a run found (capped lists, for the report)."""
         ...
 
-    def latest_findings(self) -> dict[str, list[dict[str, Any]]]: ...
+    def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]: ...
+
+    def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        """Keep the last pulled copy of each record (upsert), for offline replays."""
+        ...
+
+    def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]: ...
+
+    def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]: ...
+
+    def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]: ...
+
+    def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Every audit row of these records (planned, written, skipped), oldest first."""
+        ...
+
+    def clock_rows(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
 
     def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
         """(rule, status, writes) of audit rows since `since`."""

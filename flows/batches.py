@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from connectors.ports import RawRecord, StageEvidence
+from connectors.ports import RawRecord, Snapshot, StageEvidence
 from flows.services import CRM, MA, Services
 from mapping.convert import normalize_email
 from mapping.match import DuplicateFinding, LeadPair, match_identities
@@ -27,6 +27,7 @@ class BatchResult:
     plan: Plan
     duplicates: list[DuplicateFinding]
     records_seen: int
+    snapshots: list[Snapshot] = field(default_factory=list)  # the raw records and evidence the plan rests on
 
 
 @dataclass
@@ -54,7 +55,17 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
         memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
     observed = services.state.first_observed([_primary(pair).key for pair in pairs])
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
-    return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma))
+    snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence())
+    return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots)
+
+
+def _snapshots(services: Services, system: str, records: Sequence[RawRecord], evidence: StageEvidence) -> list[Snapshot]:
+    made = []
+    for record in records:
+        record_id = _record_id(system, record)
+        made.append(Snapshot(system, record_id, _email(services, system, record), dict(record),
+                             list(evidence.history.get(record_id, ())), list(evidence.activities.get(record_id, ()))))
+    return made
 
 
 def _record_id(system: str, record: RawRecord) -> str:

@@ -11,6 +11,7 @@ import typer
 from flows import cli_run
 from flows.cli_definitions import definitions_app
 from flows.cli_demo import demo_command
+from flows.cli_explain import explain_command
 from flows.cli_sandbox import sandbox_app
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("stages")(cli_run.stages_command)
 app.command("revert")(cli_run.revert_command)
 app.command("runs")(cli_run.runs_command)
 app.command("report")(cli_run.report_command)
+app.command("explain")(explain_command)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -80,3 +80,45 @@ def render_text(definition: Definition, output_format: RenderFormat) -> str:
     if output_format is RenderFormat.HTML:
         return render_html(definition)
     return render_markdown(definition)
+
+
+@definitions_app.command("impact")
+def impact(
+    new: Annotated[Path, typer.Argument(help="The proposed definition directory.", show_default=False)],
+    against: Annotated[Path | None, typer.Option("--against", help="The current definition (default: $LEADSYNC_DEFINITIONS, else ./definitions).")] = None,
+    live: Annotated[bool, typer.Option("--live", help="Pull fresh through the connectors (reads only) instead of replaying the state store.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")] = False,
+) -> None:
+    """Preview a definition change: replay the known leads through both definitions and show what would change."""
+    from flows.cli_run import _as_of, _guarded
+    from flows.impact_render import impact_markdown
+
+    err = Console(stderr=True)
+    old_definition, new_definition = load_or_exit(against, err), load_or_exit(new, err)
+    instant = _as_of(as_of, "--as-of")
+    result = _guarded(lambda: _run_impact(old_definition, new_definition, instant, live,
+                                          (str(definitions_directory(against)), str(new))))
+    summary = {**result.impact.as_dict(), "source": result.source, "old_label": result.old_label,
+               "new_label": result.new_label}
+    if as_json:
+        typer.echo(json.dumps(summary, sort_keys=True))
+        return
+    Console().print(impact_markdown(summary), markup=False, highlight=False, soft_wrap=True)
+
+
+def _run_impact(old: Definition, new: Definition, as_of: Any, live: bool, labels: tuple[str, str]) -> Any:
+    from connectors.settings import RunSettings, build
+    from flows.impact_run import run_impact
+    from flows.state_adapter import open_run_state
+    from flows.wiring import services_for
+    from mapping.compiled import compile_definition
+
+    settings = build(RunSettings)
+    state = open_run_state(settings.database_url)
+    try:
+        return run_impact(state, settings, compile_definition(old), compile_definition(new), as_of=as_of,
+                          live=(lambda compiled: services_for(compiled, settings, state)) if live else None,
+                          labels=labels)
+    finally:
+        state.close()

@@ -90,7 +90,51 @@ def _flows(console: Console, out: Path, step: Callable[[str], None]) -> int:
     step("Syncing again: a converged run plans nothing")
     again = sync(dry_run=False)
     console.print(f"  corrections planned: {again.get('corrections', 0)}", markup=False)
+    _explain_one(console, step)
+    _impact_preview(console, step)
     return int(again.get("corrections", 0))
+
+
+def _explain_one(console: Console, step: Callable[[str], None]) -> None:
+    """`leadsync explain` on a lead the sync corrected."""
+    from flows.cli_explain import render_story
+    from flows.explain_run import explain_lead
+    from flows.wiring import open_services
+
+    with open_services() as services:
+        corrected = [row for row in services.state.list_audit(status="applied", limit=50) if row["system"] == "salesforce"]
+        if not corrected:
+            return
+        record_id = corrected[-1]["record_id"]
+        step(f"Why is this lead here? `leadsync explain {record_id}`")
+        story = explain_lead(services, record_id, datetime.now(UTC))
+    console.print(render_story(story.as_dict()), markup=False, highlight=False, soft_wrap=True)
+
+
+def _impact_preview(console: Console, step: Callable[[str], None]) -> None:
+    """`leadsync definitions impact` of a sample change (MQL threshold 50 → 70), replayed from the state store."""
+    from connectors.definition_files import load_definition
+    from connectors.settings import RunSettings, build
+    from flows.impact_render import impact_markdown
+    from flows.impact_run import run_impact
+    from flows.state_adapter import open_run_state
+    from mapping.compiled import compile_definition
+
+    proposed = Path(__file__).resolve().parents[1] / "definitions" / "examples" / "mql-threshold-70"
+    if os.environ.get("LEADSYNC_DEFINITIONS") or not proposed.is_dir():
+        return  # the sample change is a change to the default definition
+    step("Previewing a definition change: `leadsync definitions impact definitions/examples/mql-threshold-70`")
+    settings = build(RunSettings)
+    state = open_run_state(settings.database_url)
+    try:
+        result = run_impact(state, settings, compile_definition(load_definition(None)),
+                            compile_definition(load_definition(proposed)), as_of=datetime.now(UTC),
+                            labels=("definitions", "examples/mql-threshold-70"))
+    finally:
+        state.close()
+    summary = {**result.impact.as_dict(), "source": result.source, "old_label": result.old_label,
+               "new_label": result.new_label}
+    console.print(impact_markdown(summary), markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(console: Console, plan: RunReport) -> None:

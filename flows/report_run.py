@@ -28,6 +28,7 @@ class ReportData:
     sla_by_owner: dict[str, Counter[str]] = field(default_factory=dict)
     dwell_hours: dict[str, list[float]] = field(default_factory=dict)
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    impact: dict[str, Any] | None = None  # the latest `definitions impact` preview, if any
 
 
 def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
@@ -46,6 +47,7 @@ def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
             dwell[stage].append((as_of - entered_at).total_seconds() / 3600)
     data.dwell_hours = dict(dwell)
     data.findings = state.latest_findings()
+    data.impact = (state.latest_findings("impact").get("impact") or [None])[0]
     return data
 
 
@@ -84,7 +86,23 @@ def report_sections(services: Services, data: ReportData) -> list[Section]:
          ["system", "record", "field", "wanted", "code", "message"],
          [(w["system"], w["record_id"], w["field"], w["after"], w["code"], w["message"])
           for w in findings.get("write_failures", [])]),
+        *_impact_section(data.impact),
     ]
+
+
+def _impact_section(impact: dict[str, Any] | None) -> list[Section]:
+    """The latest `definitions impact` preview: what adopting the proposed definition would change."""
+    if not impact:
+        return []
+    title = (f"Definition impact (latest preview): {impact.get('old_label')} v{impact['old_version']} → "
+             f"{impact.get('new_label')} v{impact['new_version']}")
+    rows: list[tuple[Any, ...]] = [("leads replayed", impact["leads"])]
+    rows += [(label, impact[key]["count"]) for label, key in (
+        ("resolved stage changes", "stage_changed"), ("newly breached SLA", "newly_breached"),
+        ("no longer breached", "no_longer_breached"), ("new definition violations", "new_violations"))]
+    rows += [(f"corrections in {system}", f"{n['old']} → {n['new']}") for system, n in impact["corrections"].items()]
+    rows += [(f"{m['from']} → {m['to']}", m["leads"]) for m in impact["transition_matrix"] if m["from"] != m["to"]]
+    return [(title, ["what would change", "leads"], rows)]
 
 
 def _title(services: Services, data: ReportData) -> str:

@@ -182,6 +182,7 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[Le
             batch: BatchResult = hook(f"plan-{system}-{number}", lambda page=page, system=system:
                                       plan_batch(services, system, page, report.as_of, memory))
             _absorb(report, batch)
+            services.state.save_snapshots(batch.snapshots)
             observed += batch.pairs
     report.unmapped = memory.quarantine.unmapped
     return observed

@@ -37,6 +37,16 @@ def open_services(definitions: str | Path | None = None) -> Iterator[Services]:
             close_state()
 
 
+@contextmanager
+def services_for(compiled: CompiledDefinition, settings: RunSettings, state: Any) -> Iterator[Services]:
+    """Live connectors for an already loaded definition over a given state store (which the caller closes)."""
+    services = Services(compiled, _systems(compiled, settings), state, settings)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
 def secret_block_values() -> dict[str, dict[str, Any]]:
     """Credentials kept in a Prefect Secret block named by LEADSYNC_SECRETS_BLOCK (instead of the environment).
 

@@ -104,6 +104,14 @@ sla_clocks = Table(
     Index("ix_sla_state", "state"),
 )
 
+lead_snapshots = Table(
+    "lead_snapshots", metadata,
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("email", String(320)), Column("record", JSON, nullable=False), Column("history", JSON),
+    Column("activities", JSON), Column("observed_at", UtcDateTime, nullable=False),
+    Index("ix_snapshots_email", "system", "email"),
+)
+
 checkpoints = Table(
     "checkpoints", metadata,
     Column("kind", String(32), primary_key=True), Column("key", String(255), primary_key=True),
@@ -122,7 +130,12 @@ def _v2(connection: Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE runs ADD COLUMN findings JSON")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(connection: Connection) -> None:
+    """Version 3 keeps the last pulled copy of each record, so a definition change can be replayed offline."""
+    metadata.create_all(connection, tables=[lead_snapshots])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.errors import ConnectorError, RunLockedError
-from connectors.ports import SlaTransitions, WriteOutcome
+from connectors.ports import SlaTransitions, Snapshot, WriteOutcome
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
 from mapping.plan import Correction, Skipped
@@ -99,6 +99,14 @@ class SqlRunState:
             rows = c.execute(select(t.runs.c.id, t.runs.c.kind, t.runs.c.started_at, t.runs.c.finished_at,
                                     t.runs.c.status, t.runs.c.counts).order_by(t.runs.c.started_at.desc()).limit(limit))
             return [dict(row._mapping) for row in rows]
+
+    def list_audit(self, status: str, limit: int) -> list[dict[str, Any]]:
+        """The newest write rows with this status (e.g. applied), newest last."""
+        a = t.audit_log.c
+        with self._begin("list_audit") as c:
+            rows = c.execute(select(t.audit_log).where(and_(a.kind == "write", a.status == status))
+                             .order_by(a.id.desc()).limit(limit))
+            return [dict(row._mapping) for row in rows][::-1]
 
     @contextmanager
     def lock(self, kind: str, holder: str, ttl: timedelta) -> Iterator[None]:
@@ -379,11 +387,70 @@ class SqlRunState:
         with self._begin("save_findings") as c:
             c.execute(update(t.runs).where(t.runs.c.id == run_id).values(findings=dict(findings)))
 
-    def latest_findings(self) -> dict[str, list[dict[str, Any]]]:
+    def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        r = t.runs.c
+        query = select(r.findings).where(r.findings.is_not(None))
+        if kind is not None:
+            query = query.where(r.kind == kind)
         with self._begin("latest_findings") as c:
-            found = c.execute(select(t.runs.c.findings).where(t.runs.c.findings.is_not(None))
-                              .order_by(t.runs.c.started_at.desc()).limit(1)).scalar()
+            found = c.execute(query.order_by(r.started_at.desc()).limit(1)).scalar()
             return dict(found or {})
+
+    # --- snapshots (what `definitions impact` replays) and a lead's story (what `explain` tells) --------------
+
+    def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
+        now = _now()
+        rows = [{"system": s.system, "record_id": s.record_id, "email": s.email, "record": s.record,
+                 "history": s.history, "activities": s.activities, "observed_at": now} for s in snapshots]
+        with self._begin("save_snapshots") as c:
+            self._upsert(c, t.lead_snapshots, rows, ["system", "record_id"])
+
+    def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
+        """Up to `size` snapshots of `system` ordered by record id, after `after` (keyset paging)."""
+        s = t.lead_snapshots.c
+        query = select(t.lead_snapshots).where(s.system == system)
+        if after is not None:
+            query = query.where(s.record_id > after)
+        with self._begin("snapshot_page") as c:
+            return [_snapshot(row) for row in c.execute(query.order_by(s.record_id).limit(size))]
+
+    def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
+        return self._snapshots_where(system, t.lead_snapshots.c.record_id, record_ids)
+
+    def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
+        return self._snapshots_where(system, t.lead_snapshots.c.email, emails)
+
+    def _snapshots_where(self, system: str, column: Any, values: Sequence[str]) -> list[Snapshot]:
+        found: list[Snapshot] = []
+        with self._begin("snapshots") as c:
+            for chunk in _chunks(sorted(set(values))):
+                query = select(t.lead_snapshots).where(and_(t.lead_snapshots.c.system == system, column.in_(chunk)))
+                found += [_snapshot(row) for row in c.execute(query)]
+        return found
+
+    def lead_history(self, keys: Sequence[Key]) -> list[dict[str, Any]]:
+        """Every audit row (planned, written, skipped) of these records, oldest first."""
+        a = t.audit_log.c
+        wanted = set(keys)
+        rows: list[dict[str, Any]] = []
+        with self._begin("lead_history") as c:
+            for chunk in _chunks(sorted({r for _, r in keys})):
+                found = c.execute(select(t.audit_log, t.runs.c.kind.label("run_kind"))
+                                  .join(t.runs, t.runs.c.id == a.run_id, isouter=True).where(a.record_id.in_(chunk)))
+                rows += [dict(row._mapping) for row in found if (row.system, row.record_id) in wanted]
+        return sorted(rows, key=lambda row: (row["at"], row["id"]))
+
+    def clock_rows(self, keys: Sequence[Key]) -> list[dict[str, Any]]:
+        s = t.sla_clocks.c
+        wanted = set(keys)
+        with self._begin("clock_rows") as c:
+            found = c.execute(select(t.sla_clocks).where(s.record_id.in_(sorted({r for _, r in keys}))))
+            return [dict(row._mapping) for row in found if (row.system, row.record_id) in wanted]
+
+
+def _snapshot(row: Any) -> Snapshot:
+    return Snapshot(row.system, row.record_id, row.email, dict(row.record), list(row.history or []),
+                    list(row.activities or []))
 
 
 _AUDIT = t.audit_log.c

@@ -20,6 +20,7 @@ PLACEHOLDER_HOST = "https://recorded.invalid"
 PLACEHOLDER_TOKEN = "<TOKEN>"
 _EMAIL = re.compile(rb"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SESSION = re.compile(rb"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]+")
+LOGIN_PATHS = ("/services/Soap/u/", "/services/oauth2/token")  # their bodies carry passwords, keys, assertions
 KEPT_RESPONSE_HEADERS = {"content-type", "sforce-limit-info", "sforce-locator", "sforce-numberofrecords",
                          "x-hubspot-ratelimit-daily", "x-hubspot-ratelimit-daily-remaining", "retry-after"}
 
@@ -28,7 +29,15 @@ def recording() -> bool:
     return os.environ.get("LEADSYNC_RECORD") == "1"
 
 
+def _secret_values() -> list[bytes]:
+    """The credentials in this environment, whatever their shape: never written, even where no pattern knows them."""
+    markers = ("PASSWORD", "TOKEN", "SECRET", "SESSION_ID")
+    return [v.encode() for k, v in os.environ.items() if k.startswith("LEADSYNC_") and k.endswith(markers) and len(v) >= 6]
+
+
 def _scrub_bytes(body: bytes) -> bytes:
+    for secret in _secret_values():
+        body = body.replace(secret, b"<SECRET>")
     body = _SESSION.sub(b"<SESSION_ID>", body)
     return _EMAIL.sub(lambda m: b"person-" + str(abs(hash(m.group(0))) % 10_000).encode() + b"@example.invalid", body)
 
@@ -38,6 +47,8 @@ def _as_bytes(body: Any) -> bytes:
 
 
 def _before_record_request(request: Any) -> Any:
+    if any(path in request.uri for path in LOGIN_PATHS):
+        return None  # a login is never recorded: replay starts from a session and never logs in
     request.uri = re.sub(r"^https?://[^/]+", PLACEHOLDER_HOST, request.uri)
     for header in list(request.headers):
         if header.lower() in ("authorization", "cookie"):

@@ -1,0 +1,46 @@
+"""The `definition-impact` deployment (on demand): preview a definition change before adopting it.
+
+Replays the leads the state store knows (or, with `live`, a fresh read-only pull) through the current and the
+proposed definition; the result is a Prefect artifact and the "Definition impact" section of the next report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from pydantic import Field
+
+from connectors.definition_files import definitions_directory, load_definition
+from connectors.settings import RunSettings, build
+from flows.impact_render import impact_markdown
+from flows.impact_run import run_impact
+from flows.prefect_support import run_instant
+from flows.state_adapter import open_run_state
+from flows.wiring import services_for
+from mapping.compiled import compile_definition
+
+
+@flow(name="definition-impact", timeout_seconds=1800, validate_parameters=True)
+def definition_impact(
+    proposed: Annotated[str, Field(min_length=1, description="Directory of the proposed definition")],
+    current: Annotated[str | None, Field(description="Directory of the current definition (default: the deployed one)")] = None,
+    live: Annotated[bool, Field(description="Pull fresh (reads only) instead of replaying the state store")] = False,
+) -> dict[str, object]:
+    settings = build(RunSettings)
+    old = compile_definition(load_definition(Path(current) if current else None))
+    new = compile_definition(load_definition(Path(proposed)))
+    state = open_run_state(settings.database_url)
+    try:
+        result = run_impact(state, settings, old, new, as_of=run_instant(),
+                            live=(lambda compiled: services_for(compiled, settings, state)) if live else None,
+                            labels=(str(definitions_directory(Path(current) if current else None)), proposed))
+    finally:
+        state.close()
+    summary = {**result.impact.as_dict(), "source": result.source, "old_label": result.old_label,
+               "new_label": result.new_label}
+    create_markdown_artifact(impact_markdown(summary), key="leadsync-definition-impact",
+                             description=f"what adopting {proposed} would change")
+    return summary

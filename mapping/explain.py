@@ -1,0 +1,191 @@
+"""One lead's story: its records, the evidence timeline, the decision and its SLA — "why is this lead here?".
+
+Pure: the flows hand in the lead's decision (made by the same engine a sync uses), its SLA entry, the audit rows
+and the stored SLA clock; this module orders them into a timeline and a stable JSON shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mapping.compiled import CompiledDefinition
+from mapping.match import DuplicateFinding
+from mapping.plan import LeadDecision, explain_reason
+from mapping.records import CanonicalLead
+from mapping.sla import SlaEntry
+
+KEY_FIELDS = ("email", "first_name", "last_name", "company", "score", "owner_id", "source", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: datetime | None
+    source: str  # "salesforce", "hubspot", "leadsync", "sla"
+    what: str
+
+
+@dataclass
+class Story:
+    identifier: str
+    as_of: datetime
+    definition_version: str
+    records: list[dict[str, Any]]
+    stage: str | None
+    stage_label: str | None
+    rule: str
+    reason: str
+    evidence: list[dict[str, Any]]
+    planned: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    violation: dict[str, Any] | None
+    sla: dict[str, Any] | None
+    duplicates: list[dict[str, Any]]
+    locked: bool
+    timeline: list[Event] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape `leadsync explain --json` prints (instants as ISO 8601 UTC)."""
+        return _jsonable({
+            "identifier": self.identifier, "as_of": self.as_of, "definition_version": self.definition_version,
+            "records": self.records, "resolved": {"stage": self.stage, "label": self.stage_label, "rule": self.rule,
+                                                  "reason": self.reason, "evidence": self.evidence},
+            "planned_corrections": self.planned, "skipped": self.skipped, "violation": self.violation,
+            "sla": self.sla, "duplicates": self.duplicates, "locked": self.locked,
+            "timeline": [{"at": e.at, "source": e.source, "what": e.what} for e in self.timeline],
+        })
+
+
+def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, as_of: datetime, *,
+         sla: SlaEntry | None = None, audit: Sequence[Mapping[str, Any]] = (), clock: Mapping[str, Any] | None = None,
+         duplicates: Sequence[DuplicateFinding] = ()) -> Story:
+    pair, resolution = decision.pair, decision.resolution
+    records = [r for r in (pair.crm, pair.ma) if r is not None]
+    primary = records[0] if records else None
+    label = compiled.stage(resolution.stage).label if resolution.stage else None
+    story = Story(
+        identifier=identifier, as_of=as_of, definition_version=compiled.version,
+        records=[_record(r, compiled) for r in records], stage=resolution.stage, stage_label=label,
+        rule=resolution.rule.value, reason=_reason(decision, compiled),
+        evidence=[{"source": e.source, "stage": e.stage, "at": e.at, "detail": e.detail} for e in resolution.evidence],
+        planned=[{"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
+                  "step": c.step, "rule": c.rule} for c in decision.corrections],
+        skipped=[{"system": s.system, "record_id": s.record_id, "reason": s.reason.value} for s in decision.skipped],
+        violation=({"stage": decision.violation.stage, "failing": list(decision.violation.failing)}
+                   if decision.violation else None),
+        sla=_sla(sla, clock), duplicates=[{"email": d.email, "system": d.system, "record_ids": list(d.record_ids)}
+                                          for d in duplicates],
+        locked=any(r.locked for r in records))
+    story.timeline = timeline(records, compiled, audit, sla, clock, as_of)
+    return story
+
+
+def _reason(decision: LeadDecision, compiled: CompiledDefinition) -> str:
+    primary = decision.pair.crm or decision.pair.ma
+    if primary is None:
+        return ""
+    text = explain_reason(primary, decision.resolution, compiled)
+    return text if decision.corrections else text.replace("Moved to ", "Stays at ", 1)
+
+
+def timeline(records: Sequence[CanonicalLead], compiled: CompiledDefinition, audit: Sequence[Mapping[str, Any]],
+             sla: SlaEntry | None, clock: Mapping[str, Any] | None, as_of: datetime) -> list[Event]:
+    """Every dated fact, oldest first; facts after `as_of` are left out."""
+    events: list[Event] = []
+    for record in records:
+        events += _record_events(record, compiled)
+    events += [_audit_event(row) for row in audit]
+    events += _sla_events(sla, clock, compiled)
+    dated = [e for e in events if e.at is None or e.at <= as_of]
+    return sorted(dated, key=lambda e: (e.at is None, e.at or as_of, e.source, e.what))
+
+
+def _record(record: CanonicalLead, compiled: CompiledDefinition) -> dict[str, Any]:
+    return {"system": record.system, "record_id": record.record_id, "stage": record.stage,
+            "stage_label": compiled.stage(record.stage).label if record.stage in compiled.ranks else None,
+            "stage_values": dict(record.stage_values), "stage_entered_at": record.stage_entered_at,
+            "fields": {k: record.fields.get(k) for k in KEY_FIELDS if record.fields.get(k) is not None},
+            "converted": record.converted, "locked": record.locked,
+            "problems": [f"{p.kind.value}: {p.field}" for p in record.problems]}
+
+
+def _record_events(record: CanonicalLead, compiled: CompiledDefinition) -> list[Event]:
+    name = record.system.capitalize() if record.system != "hubspot" else "HubSpot"
+    events = [Event(e.at, record.system, f"{name} {record.record_id} entered {_label(compiled, e.stage)} ({e.source})")
+              for e in record.history]
+    if record.stage_entered_at and not any(e.at == record.stage_entered_at for e in record.history):
+        events.append(Event(record.stage_entered_at, record.system,
+                            f"{name} {record.record_id} entered {_label(compiled, record.stage)}"))
+    events += [Event(at, record.system, f"work logged on {name} {record.record_id}") for at in record.work]
+    created = record.fields.get("created_at")
+    if isinstance(created, datetime):
+        events.append(Event(created, record.system, f"{name} {record.record_id} created"))
+    engaged = record.fields.get("last_engagement_at")
+    if isinstance(engaged, datetime):
+        events.append(Event(engaged, record.system, "last engagement (form, email, visit)"))
+    return events
+
+
+def _audit_event(row: Mapping[str, Any]) -> Event:
+    arrow = f"{row.get('field')}: {row.get('before')!r} → {row.get('after')!r}"
+    status = row.get("status")
+    what = {"applied": "leadsync wrote", "planned": "leadsync planned (dry run)", "failed": "leadsync write refused",
+            "stale": "leadsync left a user's edit", "held": "leadsync found already in place",
+            "reverted": "leadsync write reverted", "pending": "leadsync write pending",
+            "abandoned": "leadsync write abandoned (crash before sending)"}.get(str(status), f"leadsync {status}")
+    if row.get("kind") == "skip":
+        return Event(row.get("at"), "leadsync", f"leadsync skipped {row.get('system')} {row.get('record_id')}: "
+                                                f"{str(row.get('rule', '')).removeprefix('skip:')}")
+    code = f" [{row.get('code')}]" if row.get("code") and status != "applied" else ""
+    return Event(row.get("at"), "leadsync", f"{what} {row.get('system')} {arrow} ({row.get('rule')}){code}")
+
+
+def _sla_events(sla: SlaEntry | None, clock: Mapping[str, Any] | None, compiled: CompiledDefinition) -> list[Event]:
+    events: list[Event] = []
+    if sla is not None:
+        label = _label(compiled, sla.stage)
+        estimated = " (estimated: first observed)" if sla.started_estimated else ""
+        events.append(Event(sla.started_at, "sla", f"SLA clock started for {label}{estimated}"))
+        events.append(Event(sla.at_risk_at, "sla", f"SLA at risk ({label})"))
+        events.append(Event(sla.due_at, "sla", f"SLA due ({label})"))
+        if sla.worked_at:
+            events.append(Event(sla.worked_at, "sla", "worked: SLA clock stopped"))
+        if sla.breached_at:
+            events.append(Event(sla.breached_at, "sla", f"SLA breached ({label})"))
+    if clock:
+        if clock.get("flagged_at"):
+            events.append(Event(clock["flagged_at"], "leadsync", f"leadsync flagged the breach ({clock.get('flagged_stage')})"))
+        if clock.get("cleared_at"):
+            events.append(Event(clock["cleared_at"], "leadsync", "leadsync cleared the SLA flag (worked)"))
+    return events
+
+
+def _sla(sla: SlaEntry | None, clock: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if sla is None:
+        return None
+    found = {"stage": sla.stage, "state": sla.state.value, "started_at": sla.started_at,
+             "started_estimated": sla.started_estimated, "at_risk_at": sla.at_risk_at, "due_at": sla.due_at,
+             "breached_at": sla.breached_at, "worked_at": sla.worked_at, "owner_id": sla.owner_id}
+    if clock:
+        found |= {"flagged_at": clock.get("flagged_at"), "cleared_at": clock.get("cleared_at")}
+    return found
+
+
+def _label(compiled: CompiledDefinition, stage: str | None) -> str:
+    if stage is None:
+        return "an unmapped value"
+    return compiled.stage(stage).label if stage in compiled.ranks else stage
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
