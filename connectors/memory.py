@@ -35,6 +35,7 @@ class InMemorySystem:
     calls: Counter[str] = field(default_factory=Counter)
     writes: list[tuple[str, str, str | None]] = field(default_factory=list)
     flags: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, dict[str, str | None]] = field(default_factory=dict)  # record id -> annotation fields
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # record id -> (code, message)
     fail_next: Counter[str] = field(default_factory=Counter)
     pass_first: Counter[str] = field(default_factory=Counter)  # calls let through before `fail_next` applies
@@ -118,6 +119,8 @@ class InMemorySystem:
         for correction in corrections:
             values[correction.field] = correction.after if self.system == "salesforce" else (correction.after or "")
             self.writes.append((record_id, correction.field, correction.after))
+            if correction.extras:  # written with the stage, kept apart so pulled records keep their shape
+                self.annotations.setdefault(record_id, {}).update(correction.extras)
         return WriteOutcome(record_id, True)
 
     def read_stage_values(self, record_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:

@@ -188,8 +188,24 @@ def stages_command(
             table.add_row(diff.system, diff.field, value.value, value.stage or "")
     Console().print(table)
     Console().print(f"{report.to_add} value(s) {'added' if apply else 'to add (use --apply)'}", markup=False)
+    _print_annotation_fields(report.annotations)
     if apply and not all(o.ok for o in report.outcomes):
         raise typer.Exit(EXIT_FAILED)
+
+
+def _print_annotation_fields(fields: list[Any]) -> None:
+    """Annotation fields are never created by leadsync: an admin creates them; until then they are skipped."""
+    if not fields:
+        return
+    table = Table("system", "annotation", "field", "type", "present")
+    for item in fields:
+        present = {True: "yes", False: "no: create it", None: "unknown"}[item.present]
+        table.add_row(item.system, item.role, item.field, item.kind, present)
+    Console().print(table)
+    missing = sum(1 for item in fields if item.present is False)
+    if missing:
+        Console().print(f"{missing} annotation field(s) missing: leadsync skips them (with a warning) until they "
+                        "are created", markup=False)
 
 
 def revert_command(

@@ -141,6 +141,17 @@ class LockSpec(StrictModel):
     values: list[str | bool | int] = Field(min_length=1)
 
 
+class Annotations(StrictModel):
+    """Fields leadsync fills alongside a stage correction so CRM users see why, and until when, without leaving it."""
+
+    reason: Text | None = None  # a text field: the correction's short human reason
+    sla_due: Text | None = None  # a datetime field: when the SLA of the lead's new stage runs out (cleared if none)
+
+    def by_role(self) -> dict[str, str]:
+        """Role (`reason`, `sla_due`) -> field name, for the roles configured."""
+        return {role: name for role, name in (("reason", self.reason), ("sla_due", self.sla_due)) if name}
+
+
 class SystemMapping(StrictModel):
     system: Literal["salesforce", "hubspot"]
     object: Text
@@ -149,6 +160,7 @@ class SystemMapping(StrictModel):
     write: dict[str, WriteValue]
     fields: dict[str, Text]
     lock: LockSpec | None = None
+    annotations: Annotations | None = None
 
     @property
     def writes_enabled(self) -> bool:

@@ -186,6 +186,7 @@ def _check_system(name: str, mapping: SystemMapping, lifecycle: Lifecycle, doc: 
     yield from _check_reads(mapping, stage_keys, doc)
     yield from _check_writes(mapping, lifecycle, doc)
     yield from _check_fields(mapping, doc)
+    yield from _check_annotations(mapping, doc)
 
 
 def _check_reads(mapping: SystemMapping, stage_keys: list[str], doc: LocatedDocument) -> Issues:
@@ -255,3 +256,26 @@ def _check_fields(mapping: SystemMapping, doc: LocatedDocument) -> Issues:
             yield doc.issue(("fields", canonical), f"unknown canonical field {canonical!r}; known fields: {known}")
     if "email" not in mapping.fields:
         yield doc.issue(("fields",), "email must be mapped: identities are matched on it")
+
+
+def _check_annotations(mapping: SystemMapping, doc: LocatedDocument) -> Issues:
+    """Annotation fields are leadsync's own: writing one over a stage, lock or mapped field would corrupt it."""
+    if mapping.annotations is None:
+        return
+    roles = mapping.annotations.by_role()
+    if not roles:
+        yield doc.issue(("annotations",), "name at least one field (reason, sla_due), or remove the block")
+    # Field names compare case-insensitively: Salesforce API names do.
+    taken = {f.field.lower(): "a stage field" for f in mapping.stage_fields}
+    for canonical, raw in mapping.fields.items():
+        taken.setdefault(raw.lower(), f"mapped to {canonical!r}")
+    if mapping.lock is not None:
+        taken.setdefault(mapping.lock.field.lower(), "the lock field")
+    seen: dict[str, str] = {}
+    for role, name in roles.items():
+        key = name.lower()
+        if key in taken:
+            yield doc.issue(("annotations", role), f"{name!r} is {taken[key]}; annotations need fields of their own")
+        elif key in seen:
+            yield doc.issue(("annotations", role), f"{name!r} is already the {seen[key]} field; each role needs its own")
+        seen.setdefault(key, role)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from mapping.compiled import CompiledDefinition, SystemView
@@ -47,6 +47,9 @@ class Correction:
     reason: str
     definition_version: str
     step: int = 0
+    # Annotation fields (field, value) written in the same record payload as this step: shown to CRM users,
+    # never verified or counted as corrections. Only the final step of a record carries them.
+    extras: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,12 @@ class Plan:
     skipped: list[Skipped] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
     sla: list[SlaEntry] = field(default_factory=list)
+    resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)  # lead (its primary record) -> stage
 
     def add(self, decision: LeadDecision) -> None:
+        primary = decision.pair.crm or decision.pair.ma
+        if primary is not None:
+            self.resolved[primary.key] = decision.resolution.stage
         self.corrections.extend(decision.corrections)
         self.skipped.extend(decision.skipped)
         if decision.violation is not None:
@@ -113,19 +120,70 @@ def plan_pairs(
     sla: SlaEvaluator | None = None,
     first_observed: Mapping[tuple[str, str], datetime] | None = None,
 ) -> Plan:
-    """Resolve and plan every pair; with an `sla` evaluator, also the SLA clock of each lead as of `as_of`."""
+    """Resolve and plan every pair; with an `sla` evaluator, also the SLA clock of each lead as of `as_of`.
+
+    Corrections carry the configured annotation fields; the SLA due field only with an `sla` evaluator.
+    """
     order = default_forward_only(compiled) if forward_only is None else forward_only
     observed = first_observed or {}
     plan = Plan(compiled.version, as_of)
     for pair in pairs:
         decision = decide(pair, compiled, order)
-        plan.add(decision)
         record = pair.crm or pair.ma
+        entry: SlaEntry | None = None
         if sla is not None and record is not None:
             entry = sla.evaluate(pair, decision.resolution, as_of, observed.get(record.key))
             if entry is not None:
                 plan.sla.append(entry)
+        plan.add(annotate(decision, compiled, entry, due_known=sla is not None))
     return plan
+
+
+def annotate(decision: LeadDecision, compiled: CompiledDefinition, entry: SlaEntry | None,
+             due_known: bool = True) -> LeadDecision:
+    """The decision with each record's final write step carrying its system's annotation fields.
+
+    `entry` is the lead's SLA clock in its new stage; None (with `due_known`) clears the due field, so a due
+    time from an earlier stage does not linger.
+    """
+    if not decision.corrections:
+        return decision
+    final: dict[tuple[str, str], int] = {}
+    for correction in decision.corrections:
+        key = (correction.system, correction.record_id)
+        final[key] = max(final.get(key, 0), correction.step)
+    extras: dict[tuple[str, str], tuple[tuple[str, str | None], ...]] = {}
+    annotated: list[Correction] = []
+    for correction in decision.corrections:
+        key = (correction.system, correction.record_id)
+        if correction.step != final[key]:
+            annotated.append(correction)
+            continue
+        if key not in extras:
+            extras[key] = annotation_extras(compiled.systems[correction.system], correction.reason, entry, due_known)
+        annotated.append(replace(correction, extras=extras[key]) if extras[key] else correction)
+    return replace(decision, corrections=tuple(annotated))
+
+
+def annotation_extras(view: SystemView, reason: str, entry: SlaEntry | None,
+                      due_known: bool = True) -> tuple[tuple[str, str | None], ...]:
+    """(field, value) pairs of the system's configured annotations: the reason and the SLA due instant."""
+    annotations = view.mapping.annotations
+    if annotations is None:
+        return ()
+    extras: list[tuple[str, str | None]] = []
+    if annotations.reason:
+        extras.append((annotations.reason, reason[:REASON_LIMIT]))
+    if annotations.sla_due and due_known:
+        extras.append((annotations.sla_due, instant_text(view.name, entry.due_at) if entry else None))
+    return tuple(extras)
+
+
+def instant_text(system: str, instant: datetime) -> str:
+    """A UTC instant as the system's datetime fields take it (Salesforce: `…000+0000`; HubSpot: `…000Z`)."""
+    utc = instant.astimezone(UTC)
+    suffix = "+0000" if system == "salesforce" else "Z"
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}{suffix}"
 
 
 def decide(pair: LeadPair, compiled: CompiledDefinition, forward_only: Mapping[str, Sequence[str]]) -> LeadDecision:

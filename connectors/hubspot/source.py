@@ -26,6 +26,19 @@ class HubSpotContactSource:
         view = compiled.systems["hubspot"]
         self.properties = list(dict.fromkeys([*ALWAYS, *view.raw_fields, *hubspot_history_properties(compiled)]))
         self.stage_fields = view.stage_fields
+        self._described: dict[str, dict[str, Any]] | None = None
+
+    def describe_fields(self) -> dict[str, dict[str, Any]]:
+        """Every contact property the portal has, by name: its `type` and whether we may write it (`updateable`).
+
+        One properties call, then cached for the run.
+        """
+        if self._described is None:
+            response = self.api.run("properties.list", lambda timeout: self.api.properties_api.get_all_with_http_info(
+                "contacts", archived=False, _request_timeout=timeout))
+            self._described = {p.name: {"name": p.name, "type": p.type, "updateable": not _read_only(p)}
+                               for p in response.results or []}
+        return self._described
 
     def count_changed(self, window: TimeWindow) -> int:
         return int(self._search(Slice(ms(window.start), ms(window.end)), None, limit=1).total or 0)
@@ -106,3 +119,8 @@ def _modified_ms(contact: dict[str, Any]) -> int:
 
 def _contact(result: Any) -> dict[str, Any]:
     return {"id": str(result.id), "properties": dict(result.properties or {})}
+
+
+def _read_only(prop: Any) -> bool:
+    metadata = getattr(prop, "modification_metadata", None)
+    return bool(getattr(metadata, "read_only_value", False))

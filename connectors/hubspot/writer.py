@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,8 @@ from mapping.plan import Correction
 
 BATCH = 100
 
+log = logging.getLogger(__name__)
+
 
 class HubSpotStageWriter:
     system = "hubspot"
@@ -22,15 +25,36 @@ class HubSpotStageWriter:
     def __init__(self, api: HubSpotApi, source: HubSpotContactSource) -> None:
         self.api = api
         self.source = source
+        self.missing_annotation_fields: list[str] = []  # annotation properties the portal lacks (or makes read-only)
 
     def apply_corrections(self, corrections: Sequence[Correction]) -> list[WriteOutcome]:
+        """Every correction of a contact, with its annotation properties, in one input of the batch."""
         outcomes: list[WriteOutcome] = []
         for step in sorted({c.step for c in corrections}):  # a backward lifecycle move: clear (1), then set (2)
             inputs: dict[str, dict[str, str]] = {}
             for correction in (c for c in corrections if c.step == step):
-                inputs.setdefault(correction.record_id, {})[correction.field] = correction.after or ""
+                properties = inputs.setdefault(correction.record_id, {})
+                for name, value in self._writable(correction.extras):
+                    properties.setdefault(name, value or "")
+                properties[correction.field] = correction.after or ""
             outcomes += self._update(inputs)
         return outcomes
+
+    def _writable(self, extras: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        """The annotation properties the portal has: one unknown property fails the whole batch
+        (PROPERTY_DOESNT_EXIST), so the rest are dropped and reported once."""
+        if not extras:
+            return []
+        described = self.source.describe_fields()
+        kept: list[tuple[str, str | None]] = []
+        for name, value in extras:
+            if described.get(name, {}).get("updateable"):
+                kept.append((name, value))
+            elif name not in self.missing_annotation_fields:
+                self.missing_annotation_fields.append(name)
+                log.warning("contact property %s is missing or read-only in this portal: leadsync does not write it "
+                            "(create it, or remove it from annotations in hubspot.yaml)", name)
+        return kept
 
     def _update(self, inputs: dict[str, dict[str, str]]) -> list[WriteOutcome]:
         ids = list(inputs)

@@ -29,6 +29,7 @@ class SalesforceLeadSource:
         self.stage_fields = view.stage_fields
         self.email_field = view.mapping.fields.get("email", "Email")
         self._fields: tuple[str, ...] | None = None
+        self._described: dict[str, dict[str, Any]] | None = None
         self.missing_fields: tuple[str, ...] = ()
         self.bulk_threshold = BULK_THRESHOLD
 
@@ -47,11 +48,17 @@ class SalesforceLeadSource:
     def fields(self) -> tuple[str, ...]:
         """The mapped fields this org has (one describe call); mapped fields it lacks are left out and reported."""
         if self._fields is None:
-            described = self.api.run("describe", lambda sf: sf.Lead.describe())
-            present = {f["name"] for f in described.get("fields", [])}
+            present = self.describe_fields()
             self._fields = tuple(f for f in self.wanted if f in present or "." in f)
             self.missing_fields = tuple(f for f in self.wanted if f not in self._fields)
         return self._fields
+
+    def describe_fields(self) -> dict[str, dict[str, Any]]:
+        """Every Lead field the org has, by API name, as its describe shows it (one describe call, then cached)."""
+        if self._described is None:
+            described = self.api.run("describe", lambda sf: sf.Lead.describe())
+            self._described = {f["name"]: f for f in described.get("fields", [])}
+        return self._described
 
     def count_changed(self, window: TimeWindow) -> int:
         return self.api.count(f"SELECT COUNT() FROM Lead WHERE {window_where(window.start, window.end)}")

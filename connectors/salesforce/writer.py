@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,6 +21,8 @@ FLAG_ROUNDS = 3  # creates of flag Tasks whose answer was lost: look, then creat
 NO_ASSIGNMENT = {"Sforce-Auto-Assign": "FALSE"}  # a stage correction must never reassign the lead
 FLAG_SUBJECT_PREFIX = "[leadsync]"  # our own flag Tasks, which must never count as work on the lead
 
+log = logging.getLogger(__name__)
+
 
 class SalesforceStageWriter:
     system = "salesforce"
@@ -28,17 +31,38 @@ class SalesforceStageWriter:
         self.api = api
         self.source = source
         self.flag_field = flag_field
+        self.missing_annotation_fields: list[str] = []  # annotation fields the org lacks (or will not let us write)
 
     def apply_corrections(self, corrections: Sequence[Correction]) -> list[WriteOutcome]:
-        """Every correction of a record in one record of the batch; steps (clear, set) in separate calls."""
+        """Every correction of a record, with its annotation fields, in one record of the batch; steps (clear, set)
+        in separate calls."""
         outcomes: list[WriteOutcome] = []
         for step in sorted({c.step for c in corrections}):
             records: dict[str, dict[str, Any]] = {}
             for correction in (c for c in corrections if c.step == step):
-                records.setdefault(correction.record_id, {"attributes": {"type": "Lead"}, "id": correction.record_id})
-                records[correction.record_id][correction.field] = correction.after
+                record = records.setdefault(correction.record_id,
+                                            {"attributes": {"type": "Lead"}, "id": correction.record_id})
+                for name, value in self._writable(correction.extras):
+                    record.setdefault(name, value)
+                record[correction.field] = correction.after
             outcomes += self._update(list(records.values()))
         return outcomes
+
+    def _writable(self, extras: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+        """The annotation fields the org has and lets us update: one unknown field would fail the whole record
+        (INVALID_FIELD), so the rest are dropped and reported once."""
+        if not extras:
+            return []
+        described = self.source.describe_fields()
+        kept: list[tuple[str, str | None]] = []
+        for name, value in extras:
+            if described.get(name, {}).get("updateable"):
+                kept.append((name, value))
+            elif name not in self.missing_annotation_fields:
+                self.missing_annotation_fields.append(name)
+                log.warning("Lead field %s is missing or read-only in this org: leadsync does not write it "
+                            "(create it, or remove it from annotations in salesforce.yaml)", name)
+        return kept
 
     def _update(self, records: list[dict[str, Any]]) -> list[WriteOutcome]:
         outcomes: dict[str, WriteOutcome] = {}

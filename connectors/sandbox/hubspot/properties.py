@@ -51,6 +51,10 @@ class PropertyRegistry:
             else:
                 self._defs.pop(name, None)
 
+    def remove(self, name: str) -> None:
+        """Delete a custom property, as an admin would: listing no longer shows it and writes to it fail."""
+        self._defs.pop(name, None)
+
     def get(self, name: str) -> PropertyDef | None:
         found = self._defs.get(name)
         if found is not None or not name.startswith(STAGE_DATE_PREFIXES):

@@ -121,6 +121,16 @@ def default_properties() -> list[PropertyDef]:
         _system("lastmodifieddate", "Last Modified Date"),
         _system("hs_lastmodifieddate", "Object last modified date/time"),
         _system("hs_v2_date_entered_current_stage", "Date entered current stage", group="contactlcs"),
+        *_leadsync_properties(),
+    ]
+
+
+def _leadsync_properties() -> list[PropertyDef]:
+    """Custom properties an admin created for leadsync's annotations (editable, not HubSpot-defined)."""
+    custom = {"read_only_definition": False, "hubspot_defined": False, "group": "sales_properties"}
+    return [
+        _plain("leadsync_stage_reason", "Stage reason (leadsync)", **custom),
+        _plain("leadsync_sla_due", "SLA due (leadsync)", "datetime", **custom),
     ]
 
 

@@ -48,6 +48,14 @@ class ObjectSpec:
         self.fields[spec.name] = spec
         self._index(spec)
 
+    def remove_field(self, name: str) -> None:
+        """Delete a (custom) field, as an admin would: describe no longer shows it and writes to it fail."""
+        spec = self.by_lower.pop(name.lower(), None)
+        if spec is not None:
+            self.fields.pop(spec.name, None)
+            if spec.relationship:
+                self.relationships.pop(spec.relationship.lower(), None)
+
 
 def _ro(name: str, type_: str, **kw: object) -> FieldSpec:
     return FieldSpec(name, type_, createable=False, updateable=False, **kw)  # type: ignore[arg-type]
@@ -101,6 +109,15 @@ def _lead() -> list[FieldSpec]:
         _ro("LastActivityDate", "date"),
         _ro("LastViewedDate", "datetime"),
         _ro("LastReferencedDate", "datetime"),
+        *_lead_custom(),
+    ]
+
+
+def _lead_custom() -> list[FieldSpec]:
+    """Custom fields an admin created for leadsync's annotations (the seed adds the BANT and lock fields itself)."""
+    return [
+        FieldSpec("Stage_Reason__c", "string", label="Stage Reason", length=255),
+        FieldSpec("SLA_Due__c", "datetime", label="SLA Due"),
     ]
 
 
