@@ -27,7 +27,8 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
         "corrections": [
             {"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
              "stage_before": c.stage_before, "stage_after": c.stage_after, "rule": c.rule, "reason": c.reason,
-             "step": c.step, "definition_version": c.definition_version}
+             "step": c.step, "definition_version": c.definition_version,
+             "also_writes": {name: value for name, value in c.extras}}
             for c in report.corrections
         ],
         "skipped": [{"system": s.system, "record_id": s.record_id, "stage_before": s.stage_before,
