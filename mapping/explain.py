@@ -134,6 +134,7 @@ def _audit_event(row: Mapping[str, Any]) -> Event:
     what = {"applied": "leadsync wrote", "planned": "leadsync planned (dry run)", "failed": "leadsync write refused",
             "stale": "leadsync left a user's edit", "held": "leadsync found already in place",
             "reverted": "leadsync write reverted", "pending": "leadsync write pending",
+            "blocked": "leadsync held back by the blast-radius guard:", "skipped": "leadsync did not write",
             "abandoned": "leadsync write abandoned (crash before sending)"}.get(str(status), f"leadsync {status}")
     if row.get("kind") == "skip":
         return Event(row.get("at"), "leadsync", f"leadsync skipped {row.get('system')} {row.get('record_id')}: "
