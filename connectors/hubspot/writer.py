@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
+from connectors.annotations import writable_extras
 from connectors.errors import WriteOutcomeUnknownError
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.source import HubSpotContactSource
@@ -16,7 +16,6 @@ from mapping.plan import Correction
 
 BATCH = 100
 
-log = logging.getLogger(__name__)
 
 
 class HubSpotStageWriter:
@@ -41,20 +40,9 @@ class HubSpotStageWriter:
         return outcomes
 
     def _writable(self, extras: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-        """The annotation properties the portal has: one unknown property fails the whole batch
-        (PROPERTY_DOESNT_EXIST), so the rest are dropped and reported once."""
         if not extras:
             return []
-        described = self.source.describe_fields()
-        kept: list[tuple[str, str | None]] = []
-        for name, value in extras:
-            if described.get(name, {}).get("updateable"):
-                kept.append((name, value))
-            elif name not in self.missing_annotation_fields:
-                self.missing_annotation_fields.append(name)
-                log.warning("contact property %s is missing or read-only in this portal: leadsync does not write it "
-                            "(create it, or remove it from annotations in hubspot.yaml)", name)
-        return kept
+        return writable_extras(extras, self.source.describe_fields(), self.missing_annotation_fields, "contact property")
 
     def _update(self, inputs: dict[str, dict[str, str]]) -> list[WriteOutcome]:
         ids = list(inputs)

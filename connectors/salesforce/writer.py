@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from connectors.annotations import writable_extras
 from connectors.errors import WriteOutcomeUnknownError
 from connectors.ports import OUTCOME_UNKNOWN, WriteOutcome
 from connectors.salesforce.api import SalesforceApi
@@ -21,7 +21,6 @@ FLAG_ROUNDS = 3  # creates of flag Tasks whose answer was lost: look, then creat
 NO_ASSIGNMENT = {"Sforce-Auto-Assign": "FALSE"}  # a stage correction must never reassign the lead
 FLAG_SUBJECT_PREFIX = "[leadsync]"  # our own flag Tasks, which must never count as work on the lead
 
-log = logging.getLogger(__name__)
 
 
 class SalesforceStageWriter:
@@ -49,20 +48,9 @@ class SalesforceStageWriter:
         return outcomes
 
     def _writable(self, extras: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-        """The annotation fields the org has and lets us update: one unknown field would fail the whole record
-        (INVALID_FIELD), so the rest are dropped and reported once."""
         if not extras:
             return []
-        described = self.source.describe_fields()
-        kept: list[tuple[str, str | None]] = []
-        for name, value in extras:
-            if described.get(name, {}).get("updateable"):
-                kept.append((name, value))
-            elif name not in self.missing_annotation_fields:
-                self.missing_annotation_fields.append(name)
-                log.warning("Lead field %s is missing or read-only in this org: leadsync does not write it "
-                            "(create it, or remove it from annotations in salesforce.yaml)", name)
-        return kept
+        return writable_extras(extras, self.source.describe_fields(), self.missing_annotation_fields, "Lead field")
 
     def _update(self, records: list[dict[str, Any]]) -> list[WriteOutcome]:
         outcomes: dict[str, WriteOutcome] = {}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from table import Row
+from world import environ
 
 from connectors.definition_files import load_definition
 from mapping.compiled import CompiledDefinition, compile_definition
@@ -382,20 +383,6 @@ def _unreported_core_garbage(compiled: CompiledDefinition, rng: random.Random) -
 # --- 6b end to end: garbage and injection records in the sandbox emulators ------------------------------------
 
 
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 class SoqlRecorder:
     """Wraps the Salesforce emulator's query compiler: every SOQL text, and the ones it refused as malformed."""
 
@@ -497,7 +484,7 @@ def _sync_garbage(handle: Any, env: Mapping[str, str]) -> tuple[dict[str, Any], 
 
     figures: dict[str, Any] = {"dry_run": "-", "real_run": "-", "crashes": 0}
     note = ""
-    with environment(env), SoqlRecorder().installed() as soql:
+    with environ(env), SoqlRecorder().installed() as soql:
         try:
             with open_services() as services:
                 dry = run_sync(services, as_of=datetime.now(UTC), dry_run=True)
