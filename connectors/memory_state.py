@@ -44,6 +44,7 @@ class InMemoryState:
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     findings_by_kind: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     snapshot_store: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
+    revisit_store: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -171,6 +172,17 @@ class InMemoryState:
 
     def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]:
         return self.findings if kind is None else self.findings_by_kind.get(kind, {})
+
+    def add_revisits(self, items: Sequence[tuple[str, str, str | None]]) -> None:
+        for system, record_id, code in items:
+            self.revisit_store.setdefault((system, record_id), code)
+
+    def revisits(self, system: str) -> list[str]:
+        return sorted(r for s, r in self.revisit_store if s == system)
+
+    def clear_revisits(self, keys: Sequence[tuple[str, str]]) -> None:
+        for key in keys:
+            self.revisit_store.pop(key, None)
 
     def list_audit(self, status: str, limit: int) -> list[dict[str, Any]]:
         rows = [r for r in self.audit if r.status == status][-limit:]

@@ -76,10 +76,9 @@ class _ChunkWrite:
                 self.sleep(self.settle_s)  # let a slow write that did reach the server land before we look
             current = self.writer.read_stage_values(sorted(unknown | succeeded))
             self._verify(succeeded, current, result)
-            last = round_number == MAX_ROUNDS
-            todo = {} if last else self._classify(sorted(unknown), current, result, sent_before=unknown)
-            if last:
-                self._give_up(unknown)
+            todo = self._classify(sorted(unknown), current, result, sent_before=unknown)
+            if round_number == MAX_ROUNDS:
+                self._give_up(set(todo))  # still holding the old value after every send: the next run decides
         result.applied += sum(1 for _, o in self.outcomes.values() if o.status is None and o.ok)
         result.failed += [(c, o) for c, o in self.outcomes.values() if not o.ok and o.status is None]
         return list(self.outcomes.values())
@@ -168,7 +167,8 @@ class _ChunkWrite:
                 for correction in steps:
                     self.outcomes.setdefault(_key(correction), (correction, WriteOutcome(
                         record_id, False, OUTCOME_UNKNOWN,
-                        f"no answer after {MAX_ROUNDS} sends; the next run reads the record and decides again")))
+                        f"no answer after {MAX_ROUNDS} sends; the next run reads the record and decides again",
+                        transient=True)))
 
 
 def _position(steps: list[Correction], value: str | None) -> int | None:
@@ -219,7 +219,8 @@ def _key(correction: Correction) -> tuple[str, str, int]:
 
 
 def _missing(correction: Correction) -> WriteOutcome:
-    return WriteOutcome(correction.record_id, False, "NO_RESULT", "the system returned no result for this record")
+    return WriteOutcome(correction.record_id, False, "NO_RESULT", "the system returned no result for this record",
+                        transient=True)
 
 
 def _by_record_chunks(corrections: Sequence[Correction], size: int) -> Iterator[list[Correction]]:

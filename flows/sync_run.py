@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from connectors.errors import BudgetExhaustedError, RunLockedError
@@ -52,6 +53,7 @@ class RunReport:
     new_breaches: int = 0
     cleared_flags: int = 0
     settled_intents: int = 0
+    revisited: list[tuple[str, str]] = field(default_factory=list)
     message: str = ""
 
     def counts(self) -> dict[str, int]:
@@ -132,6 +134,7 @@ def _run(
                 report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
                                               apply_corrections(services, report.run_id, system, mine))
         flag_sla(services, report)
+        _record_revisits(services, report)
     if report.applied:
         services.state.save_findings(report.run_id, findings(report))
     marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
@@ -140,6 +143,7 @@ def _run(
 
 
 FINDINGS_LIMIT = 500
+REVISIT_PAGE = 2_000
 
 
 def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
@@ -178,7 +182,8 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[Le
     memory = RunMemory()
     observed: list[LeadPair] = []
     for system in (CRM, MA):
-        for number, page in enumerate(_pages(services, system, report.windows[system])):
+        pages = chain(_pages(services, system, report.windows[system]), _revisit_pages(services, system, report))
+        for number, page in enumerate(pages):
             batch: BatchResult = hook(f"plan-{system}-{number}", lambda page=page, system=system:
                                       plan_batch(services, system, page, report.as_of, memory))
             _absorb(report, batch)
@@ -190,6 +195,24 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[Le
 
 def _pages(services: Services, system: str, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
     yield from services.systems[system].source.iter_changed(window)
+
+
+def _revisit_pages(services: Services, system: str, report: RunReport) -> Iterator[list[dict[str, Any]]]:
+    """Records an earlier write left uncorrected for a passing reason (no answer, a row lock): read them again,
+    whether or not they changed since (a backfill chunk leaves them to the syncs)."""
+    if report.kind != "sync":
+        return
+    ids = services.state.revisits(system)
+    report.revisited += [(system, record_id) for record_id in ids]
+    for start in range(0, len(ids), REVISIT_PAGE):
+        yield services.systems[system].source.read_records(ids[start : start + REVISIT_PAGE])
+
+
+def _record_revisits(services: Services, report: RunReport) -> None:
+    """Forget the revisits this run read, then remember the writes that failed for a passing reason."""
+    services.state.clear_revisits(report.revisited)
+    services.state.add_revisits([(c.system, c.record_id, o.code) for result in report.applied.values()
+                                 for c, o in result.failed if o.transient])
 
 
 def _absorb(report: RunReport, batch: BatchResult) -> None:

@@ -52,6 +52,14 @@ class SalesforceStageWriter:
             return []
         return writable_extras(extras, self.source.describe_fields(), self.missing_annotation_fields, "Lead field")
 
+    def _send(self, method: str, operation: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        """One sObject Collections call (all-or-none off); None when its answer never came: it may have landed."""
+        try:
+            return self.api.restful("composite/sobjects", method, {"allOrNone": False, "records": batch}, operation,
+                                    NO_ASSIGNMENT, write=True)
+        except WriteOutcomeUnknownError:
+            return None
+
     def _update(self, records: list[dict[str, Any]]) -> list[WriteOutcome]:
         outcomes: dict[str, WriteOutcome] = {}
         pending = records
@@ -59,11 +67,10 @@ class SalesforceStageWriter:
             locked: list[dict[str, Any]] = []
             for start in range(0, len(pending), BATCH):
                 batch = pending[start : start + BATCH]
-                try:
-                    results = self.api.restful("composite/sobjects", "PATCH", {"allOrNone": False, "records": batch},
-                                               "collections.update", NO_ASSIGNMENT, write=True)
-                except WriteOutcomeUnknownError as exc:
-                    results = [{"success": False, "errors": [{"statusCode": OUTCOME_UNKNOWN, "message": str(exc)}]}] * len(batch)
+                results = self._send("PATCH", "collections.update", batch)
+                if results is None:
+                    results = [{"success": False, "errors": [{"statusCode": OUTCOME_UNKNOWN,
+                                                              "message": "the write got no answer"}]}] * len(batch)
                 for record, result in zip(batch, results, strict=False):
                     outcome = _outcome(record["id"], result)
                     outcomes[record["id"]] = outcome
@@ -107,10 +114,8 @@ class SalesforceStageWriter:
         unknown: list[dict[str, Any]] = []
         for start in range(0, len(tasks), BATCH):
             batch = tasks[start:start + BATCH]
-            try:
-                results = self.api.restful("composite/sobjects", "POST", {"allOrNone": False, "records": batch},
-                                           "collections.create", NO_ASSIGNMENT, write=True)
-            except WriteOutcomeUnknownError:
+            results = self._send("POST", "collections.create", batch)
+            if results is None:
                 unknown += batch
                 continue
             outcomes += [_outcome(task["WhoId"], result) for task, result in zip(batch, results, strict=False)]

@@ -112,6 +112,12 @@ lead_snapshots = Table(
     Index("ix_snapshots_email", "system", "email"),
 )
 
+revisits = Table(
+    "revisits", metadata,  # records whose write failed for a passing reason: the next sync reads them again
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("code", String(128)), Column("since", UtcDateTime, nullable=False),
+)
+
 checkpoints = Table(
     "checkpoints", metadata,
     Column("kind", String(32), primary_key=True), Column("key", String(255), primary_key=True),
@@ -131,8 +137,9 @@ def _v2(connection: Connection) -> None:
 
 
 def _v3(connection: Connection) -> None:
-    """Version 3 keeps the last pulled copy of each record, so a definition change can be replayed offline."""
-    metadata.create_all(connection, tables=[lead_snapshots])
+    """Version 3 keeps the last pulled copy of each record, so a definition change can be replayed offline, and
+    the records whose write failed for a passing reason, so the next sync reads them again."""
+    metadata.create_all(connection, tables=[lead_snapshots, revisits])
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]

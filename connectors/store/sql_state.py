@@ -396,6 +396,27 @@ class SqlRunState:
             found = c.execute(query.order_by(r.started_at.desc()).limit(1)).scalar()
             return dict(found or {})
 
+    # --- revisits: records a passing failure left uncorrected, read again by the next sync ----------------
+
+    def add_revisits(self, items: Sequence[tuple[str, str, str | None]]) -> None:
+        now = _now()
+        rows = [{"system": system, "record_id": record_id, "code": code, "since": now} for system, record_id, code in items]
+        with self._begin("add_revisits") as c:
+            self._upsert(c, t.revisits, rows, ["system", "record_id"], keep=["since"])
+
+    def revisits(self, system: str) -> list[str]:
+        with self._begin("revisits") as c:
+            return [r for (r,) in c.execute(select(t.revisits.c.record_id).where(t.revisits.c.system == system)
+                                             .order_by(t.revisits.c.record_id))]
+
+    def clear_revisits(self, keys: Sequence[Key]) -> None:
+        r = t.revisits.c
+        with self._begin("clear_revisits") as c:
+            if keys:
+                c.execute(delete(t.revisits).where(and_(r.system == bindparam("b_system"),
+                                                        r.record_id == bindparam("b_record"))),
+                          [{"b_system": system, "b_record": record_id} for system, record_id in keys])
+
     # --- snapshots (what `definitions impact` replays) and a lead's story (what `explain` tells) --------------
 
     def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:

@@ -103,3 +103,17 @@ def test_a_lock_whose_holder_process_died_is_taken_over_at_once(backend: str, tm
     with state.lock("sync", "next-run", timedelta(minutes=5)):
         pass  # no RunLockedError: the holder is gone, its five-minute lease need not run out
     state.close()
+
+
+def test_a_write_that_never_gets_an_answer_is_given_up_after_three_sends_and_the_next_run_writes_it(
+        make_state: Callable[[], Any]) -> None:
+    services, crm, _, state = _world(make_state, people=1, write_settle_s=0)
+    crm.unanswered["dropped"] = 3
+    first = run_sync(services, as_of=AS_OF, dry_run=False)
+
+    assert [(o.code, c.record_id) for c, o in first.applied["salesforce"].failed] == [
+        ("OUTCOME_UNKNOWN", "00Q000000000000000")]
+    assert crm.calls["write"] == 3 and crm.writes == []
+    second = run_sync(services, as_of=AS_OF.replace(hour=16), dry_run=False)
+    assert second.applied["salesforce"].applied == 1 and len(crm.writes) == 1
+    assert sorted(audit_statuses(state)) == ["applied", "failed"]
