@@ -62,11 +62,24 @@ def _undo(services: Services, system: str, changes: list[Correction]) -> tuple[l
         if (held or None) != (final.after or None):
             left.append(final)
             continue
-        undo += _restore(first[key], final, order.get(key[1]))
+        undo += _restore(first[key], final, order.get(key[1]), _annotations(services, system))
     return undo, left
 
 
-def _restore(first: Correction, final: Correction, order: tuple[str, ...] | None) -> list[Correction]:
+def _annotations(services: Services, system: str) -> tuple[tuple[str, str | None], ...]:
+    """A reverted lead's reason says so, and its SLA due time (set with the correction) is cleared."""
+    configured = services.compiled.systems[system].mapping.annotations
+    roles = configured.by_role() if configured else {}
+    extras: list[tuple[str, str | None]] = []
+    if "reason" in roles:
+        extras.append((roles["reason"], "Stage restored: a leadsync correction was reverted"))
+    if "sla_due" in roles:
+        extras.append((roles["sla_due"], None))
+    return tuple(extras)
+
+
+def _restore(first: Correction, final: Correction, order: tuple[str, ...] | None,
+             extras: tuple[tuple[str, str | None], ...]) -> list[Correction]:
     original = first.before
     base = Correction(final.system, final.record_id, final.field, final.after, original, final.stage_after,
                       first.stage_before or "", "revert", f"Reverted leadsync run correction ({final.rule})",
@@ -74,5 +87,5 @@ def _restore(first: Correction, final: Correction, order: tuple[str, ...] | None
     backwards = bool(order) and original in order and final.after in order and \
         order.index(original) < order.index(final.after)  # type: ignore[union-attr, arg-type]
     if original and backwards:
-        return [replace(base, after=None, step=1), replace(base, step=2)]
-    return [base]
+        return [replace(base, after=None, step=1), replace(base, step=2, extras=extras)]
+    return [replace(base, extras=extras)]

@@ -76,9 +76,13 @@ def test_revert_restores_the_values_a_run_replaced(world: SandboxHandle) -> None
     changed = {record_id for _, record_id, _ in _applied_writes()}
     assert changed
 
+    assert all("Moved to" in str(world.salesforce.record(i)["Stage_Reason__c"]) for i in changed)
+
     undone = revert(run_id=run["run_id"])
     assert undone["reverted"] == len(changed) and undone["changed_since"] == 0
     assert {record_id: _status(world, record_id) for record_id in changed} == {i: before[i] for i in changed}
+    reverted = [world.salesforce.record(i) for i in changed]
+    assert all(str(r["Stage_Reason__c"]).startswith("Stage restored") and not r["SLA_Due__c"] for r in reverted)
 
 
 def test_an_sla_breach_is_flagged_once_and_cleared_once_the_lead_is_worked(world: SandboxHandle) -> None:
