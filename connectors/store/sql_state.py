@@ -221,6 +221,8 @@ class SqlRunState:
                 keep: Sequence[str] = ()) -> None:
         if not rows:
             return
+        # Key order: two runs upserting overlapping rows lock them in the same order (no PostgreSQL deadlock).
+        rows = sorted(rows, key=lambda row: tuple(str(row[k]) for k in keys))
         statement = self._insert(table)
         changing = {col: statement.excluded[col] for col in rows[0] if col not in keys and col not in keep}
         upsert = (statement.on_conflict_do_update(index_elements=keys, set_=changing) if changing

@@ -23,9 +23,15 @@ def prefect_harness() -> Iterator[None]:
 def world(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
     """A sandbox of 400 people wired into the environment the flows read, with a fresh SQLite state store."""
     with run_sandbox(leads=400, seed=11, definitions=DEFAULT_DEFINITIONS) as handle:
-        for name, value in handle.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("LEADSYNC_DATABASE_URL", f"sqlite:///{tmp_path}/state.db")
-        monkeypatch.setenv("LEADSYNC_DEFINITIONS", str(DEFAULT_DEFINITIONS))
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", handle.facts()["salesforce"]["ca_bundle"])
+        wire_environment(monkeypatch, handle, f"sqlite:///{tmp_path}/state.db", DEFAULT_DEFINITIONS)
         yield handle
+
+
+def wire_environment(monkeypatch: pytest.MonkeyPatch, handle: SandboxHandle, database_url: str,
+                     definitions: Path) -> None:
+    """The variables a run reads: the sandbox's credentials and CA, a state store, a definition."""
+    for name, value in handle.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LEADSYNC_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEADSYNC_DEFINITIONS", str(definitions))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", handle.facts()["salesforce"]["ca_bundle"])

@@ -16,6 +16,7 @@ from flows.provision_run import run_provision
 from flows.sync_run import RunReport, run_sync
 from flows.wiring import open_services
 from tests.conftest import DEFAULT_DEFINITIONS
+from tests.e2e.conftest import wire_environment
 from tests.factories import compiled
 
 pytestmark = pytest.mark.e2e
@@ -36,11 +37,7 @@ def _definitions(tmp_path: Path, annotations: bool) -> Path:
 @contextmanager
 def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, definitions: Path) -> Iterator[SandboxHandle]:
     with run_sandbox(leads=1_500, seed=11, definitions=definitions, now=NOW, provisioned=True) as handle:
-        for name, value in handle.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("LEADSYNC_DATABASE_URL", f"sqlite:///{definitions}.db")
-        monkeypatch.setenv("LEADSYNC_DEFINITIONS", str(definitions))
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", handle.facts()["salesforce"]["ca_bundle"])
+        wire_environment(monkeypatch, handle, f"sqlite:///{definitions}.db", definitions)
         yield handle
 
 

@@ -39,17 +39,7 @@ def _before_apply(action: Callable[[list[Any]], None], corrections: list[Any]) -
 
 
 def _planned(w: World) -> list[Any]:
-    with w.services() as services:
-        from flows.sync_run import run_sync
-
-        plan = run_sync(services, as_of=_as_of(), dry_run=True)
-    return [c for c in plan.corrections if c.system == "salesforce"]
-
-
-def _as_of() -> Any:
-    from world import AS_OF
-
-    return AS_OF
+    return [c for c in w.plan().corrections if c.system == "salesforce"]
 
 
 def _row_locks(tmp: Path, leads: int) -> Row:
@@ -85,11 +75,8 @@ def _permanent(tmp: Path, leads: int) -> Row:
             sandbox.set_lead_statuses([s.full_name for s in sandbox.lead_statuses() if s.full_name != refused_value])
             sandbox.switches.restricted_picklist = True
 
+        report = w.sync(batch_hook=_before_apply(trouble, planned))
         with w.services() as services:
-            from flows.sync_run import run_sync
-
-            report = run_sync(services, as_of=_as_of(), dry_run=False, allow_mass_change=True,
-                              batch_hook=_before_apply(trouble, planned))
             findings = services.state.latest_findings()
     return _judge(report, planned, invalid, converted, refused_value, findings)
 

@@ -18,6 +18,7 @@ from world import AS_OF, World, differences, duplicates, world
 from connectors.errors import AuthError
 from connectors.sandbox.runtime import Fault, FaultKind
 from flows.services import CRM, MA
+from flows.sync_run import run_sync
 
 
 def run(full: bool) -> list[Row]:
@@ -26,7 +27,7 @@ def run(full: bool) -> list[Row]:
         base = Path(tmp)
         reference = _reference(base / "reference", leads)
         rows = [_transient_faults(base / "faults", leads, reference)]
-        rows += _session_and_budget(base / "session", min(leads, 2_000), full)
+        rows += _session_and_budget(base / "session", min(leads, 2_000))
     return rows
 
 
@@ -43,8 +44,6 @@ def _transient_faults(tmp: Path, leads: int, reference: dict[str, object]) -> Ro
         w.inject_transient(0.10)
         started = time.monotonic()
         with w.services() as services:
-            from flows.sync_run import run_sync
-
             report = run_sync(services, as_of=AS_OF, dry_run=False, allow_mass_change=True)
             retries = sum(services.systems[s].writer.api.retries for s in (CRM, MA))  # type: ignore[attr-defined]
         seconds = time.monotonic() - started
@@ -65,7 +64,7 @@ def _transient_faults(tmp: Path, leads: int, reference: dict[str, object]) -> Ro
     return Row("1 transient faults (10%)", passed, figures)
 
 
-def _session_and_budget(tmp: Path, leads: int, full: bool) -> list[Row]:
+def _session_and_budget(tmp: Path, leads: int) -> list[Row]:
     reference = _reference(tmp / "reference", leads)
     return [_session_expiry(tmp / "session", leads, reference), _session_cap(tmp / "cap", leads),
             _budget(tmp / "budget", leads, reference)]
@@ -82,10 +81,7 @@ def _session_expiry(tmp: Path, leads: int, reference: dict[str, object]) -> Row:
         _password_login(w)
         for nth in (3, 9):
             w.handle.salesforce.faults.add(Fault("sf.query*", FaultKind.INVALID_SESSION, nth=nth))
-        with w.services() as services:
-            from flows.sync_run import run_sync
-
-            report = run_sync(services, as_of=AS_OF, dry_run=False, allow_mass_change=True)
+        report = w.sync()
         relogins = w.handle.salesforce.calls.snapshot().get("sf.login.soap", 0) - 1  # the client renews, then we do
         lost = differences(reference["state"], w.final_state())  # type: ignore[arg-type]
         dupes = duplicates(w.journal())

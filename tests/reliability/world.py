@@ -49,6 +49,11 @@ class World:
         with self.services() as services:
             return run_sync(services, as_of=AS_OF, dry_run=False, allow_mass_change=True, **options)
 
+    def plan(self) -> RunReport:
+        """What the next sync would do (a dry run: nothing written)."""
+        with self.services() as services:
+            return run_sync(services, as_of=AS_OF, dry_run=True)
+
     @contextmanager
     def services(self) -> Iterator[Services]:
         with environ(self.env), open_services() as services:
