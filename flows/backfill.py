@@ -16,16 +16,36 @@ from flows.wiring import open_services
 System = Literal["salesforce", "hubspot"]
 
 
+# The server checks a parameter schema's `pattern` but not its `format`: without this, `start="not-a-date"` is
+# accepted when the run is created and fails only on the worker. Dates or ISO 8601 instants (years 1000-2999), as
+# pydantic reads them. [0-9], not \d: Python's \d matches any Unicode digit; the lookahead refuses a newline,
+# which `$` would let through at the end.
+ISO_INSTANT = (r"^(?![^\n]*\n)[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+               r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$")
+Instant = Annotated[datetime, Field(json_schema_extra={"pattern": ISO_INSTANT})]
+
+
 @flow(name="backfill", timeout_seconds=6 * 3600, validate_parameters=True)
 def backfill(
-    start: Annotated[datetime, Field(description="First instant to cover (UTC if no offset)")],
-    end: Annotated[datetime, Field(description="End of the range (exclusive)")],
+    start: Instant,
+    end: Instant,
     systems: Annotated[list[System], Field(min_length=1)] = ["salesforce", "hubspot"],  # noqa: B006
-    dry_run: Annotated[bool, Field(description="Plan only (default): nothing is written")] = True,
-    chunk_days: Annotated[int, Field(ge=1, le=90, description="Days per chunk")] = 7,
+    dry_run: bool = True,
+    chunk_days: Annotated[int, Field(ge=1, le=90)] = 7,
     allow_mass_change: bool = False,
     definitions: str | None = None,
 ) -> dict[str, int]:
+    """Walk a past range in chunks, checkpointed: a rerun resumes where the last one stopped.
+
+    Args:
+        start: First instant to cover: a date (2026-01-01) or an ISO 8601 instant; UTC when no offset is given.
+        end: End of the range (exclusive), after start.
+        systems: Which systems to pull (salesforce, hubspot).
+        dry_run: Plan only (the default): nothing is written.
+        chunk_days: Days per chunk (1-90); each chunk is a checkpoint.
+        allow_mass_change: Apply even past the blast-radius guard.
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     if _utc(end) <= _utc(start):  # one parameter at a time cannot catch this; an empty range would "succeed" silently
         raise ValueError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})")
     logger = get_run_logger()

@@ -25,10 +25,17 @@ from mapping.compiled import compile_definition
 
 @flow(name="definition-impact", timeout_seconds=1800, validate_parameters=True)
 def definition_impact(
-    proposed: Annotated[str, Field(min_length=1, description="Directory of the proposed definition")],
-    current: Annotated[str | None, Field(description="Directory of the current definition (default: the deployed one)")] = None,
-    live: Annotated[bool, Field(description="Pull fresh (reads only) instead of replaying the state store")] = False,
+    proposed: Annotated[str, Field(min_length=1)],
+    current: str | None = None,
+    live: bool = False,
 ) -> dict[str, object]:
+    """Replay known leads through the current and a proposed definition; writes nothing.
+
+    Args:
+        proposed: Directory of the proposed definition on the worker.
+        current: Directory of the current definition (default: the deployed one).
+        live: Pull fresh (reads only) instead of replaying the state store.
+    """
     settings = build(RunSettings)
     old = compile_definition(load_definition(Path(current) if current else None))
     new = compile_definition(load_definition(Path(proposed)))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from pydantic import Field
 
 from flows.provision_run import run_provision
 from flows.wiring import open_services
@@ -14,9 +12,15 @@ from flows.wiring import open_services
 
 @flow(name="provision-stages", timeout_seconds=600, validate_parameters=True)
 def provision_stages(
-    dry_run: Annotated[bool, Field(description="Show what would be added; add nothing")] = True,
+    dry_run: bool = True,
     definitions: str | None = None,
 ) -> dict[str, int]:
+    """Add the stage values the definition needs and the CRM lacks.
+
+    Args:
+        dry_run: Show what would be added; add nothing.
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     with open_services(definitions) as services:
         report = run_provision(services, dry_run=dry_run)
     rows = [{"system": d.system, "field": d.field, "value": v.value, "stage": v.stage, "description": v.description}

@@ -16,10 +16,17 @@ from flows.wiring import open_services
 
 @flow(name="report", timeout_seconds=900, validate_parameters=True)
 def report(
-    days: Annotated[int, Field(ge=1, le=366, description="How many days back the report covers")] = 7,
-    out_dir: Annotated[str, Field(description="Where report.md and report.html are written")] = ".leadsync/report",
+    days: Annotated[int, Field(ge=1, le=366)] = 7,
+    out_dir: str = ".leadsync/report",
     definitions: str | None = None,
 ) -> dict[str, str]:
+    """The close-the-loop report for the Sales and Marketing review (files and a Prefect artifact).
+
+    Args:
+        days: How many days back the report covers (1-366).
+        out_dir: Where report.md and report.html are written on the worker (relative to its working directory).
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     with open_services(definitions) as services:
         data = gather(services, as_of=run_instant(), days=days)
         markdown = render_report_markdown(services, data)

@@ -14,9 +14,15 @@ from flows.wiring import open_services
 
 @flow(name="revert", timeout_seconds=1800, validate_parameters=True)
 def revert(
-    run_id: Annotated[str, Field(min_length=8, description="The run whose corrections to undo")],
+    run_id: Annotated[str, Field(min_length=8)],
     definitions: str | None = None,
 ) -> dict[str, int]:
+    """Undo a run's corrections where the CRM still holds the value leadsync wrote.
+
+    Args:
+        run_id: The leadsync run whose corrections to undo (`leadsync runs` lists them).
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     with open_services(definitions) as services:
         report = run_revert(services, run_id, as_of=run_instant())
     get_run_logger().info("reverted %s, left %s changed since", len(report.reverted), len(report.changed_since))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 from prefect import flow, get_run_logger
-from pydantic import Field
 
 from flows.notify import notify_breaches
 from flows.prefect_support import publish_run, run_instant
@@ -15,9 +13,15 @@ from flows.wiring import open_services
 
 @flow(name="sla-sweep", timeout_seconds=1800, validate_parameters=True)
 def sla_sweep(
-    notify: Annotated[bool, Field(description="Send new breaches to LEADSYNC_NOTIFY_URLS (apprise)")] = True,
+    notify: bool = True,
     definitions: str | None = None,
 ) -> dict[str, int]:
+    """Re-evaluate every open SLA clock; flag new breaches once, clear the flags of worked leads.
+
+    Args:
+        notify: Send new breaches to LEADSYNC_NOTIFY_URLS (apprise).
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     with open_services(definitions) as services:
         sweep = run_sla_sweep(services, as_of=run_instant())
     publish_run(sweep.report, "sla-sweep")

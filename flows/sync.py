@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.states import Failed
-from pydantic import Field
 
 from flows.prefect_support import as_task, publish_run, run_instant
 from flows.sync_run import run_sync
@@ -15,10 +14,17 @@ from flows.wiring import open_services
 
 @flow(name="sync", timeout_seconds=600, validate_parameters=True)
 def sync(
-    dry_run: Annotated[bool, Field(description="Plan only: write nothing to either system")] = False,
-    allow_mass_change: Annotated[bool, Field(description="Apply even past the blast-radius guard")] = False,
-    definitions: Annotated[str | None, Field(description="Definition directory (default: LEADSYNC_DEFINITIONS)")] = None,
+    dry_run: bool = False,
+    allow_mass_change: bool = False,
+    definitions: str | None = None,
 ) -> dict[str, Any]:
+    """Pull both systems since their watermarks, correct stages, flag SLA breaches.
+
+    Args:
+        dry_run: Plan only: write nothing to either system.
+        allow_mass_change: Apply even past the blast-radius guard.
+        definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
+    """
     logger = get_run_logger()
     with open_services(definitions) as services:
         report = run_sync(services, as_of=run_instant(), dry_run=dry_run, allow_mass_change=allow_mass_change,
