@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+BROWSER_STAMP := $(VENV)/.browser-stamp
 
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test reliability install bench clean
+.PHONY: demo test test-browser reliability install bench clean
 
 install: $(STAMP)
 
@@ -20,6 +21,17 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# The Prefect UI (a real server, deployments, a worker) and the demo's HTML pages in headless Chromium.
+# Installs Debian's chromium when missing; screenshots land in .leadsync/screenshots/.
+test-browser: $(BROWSER_STAMP)
+	bash .ci/install-chromium
+	mkdir -p .leadsync && PREFECT_LOGGING_LEVEL=WARNING $(BIN)/leadsync demo > .leadsync/demo.log 2>&1 || { tail -40 .leadsync/demo.log; exit 1; }
+	$(BIN)/python -m pytest -m browser tests/browser
+
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,browser]'
+	touch $(BROWSER_STAMP)
 
 # Faults, crashes, partial failures, concurrency, bad input, canary secrets: one table; exit 1 if a row fails.
 reliability: $(STAMP)

@@ -13,6 +13,7 @@ from flows.cli_definitions import definitions_app
 from flows.cli_demo import demo_command
 from flows.cli_explain import explain_command
 from flows.cli_sandbox import sandbox_app
+from flows.cli_secrets import secrets_app
 
 app = typer.Typer(
     name="leadsync",
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(definitions_app, name="definitions")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(secrets_app, name="secrets")
 app.command("demo")(demo_command)
 app.command("sync")(cli_run.sync_command)
 app.command("plan")(cli_run.plan_command)

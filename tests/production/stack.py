@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 POOL = "leadsync-process"
+SECRETS_BLOCK = "leadsync-credentials"
 
 
 class StackError(AssertionError):
@@ -43,6 +44,7 @@ class Stack:
     worker_env: dict[str, str]
     logs: Path
     database: str
+    sandbox_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -51,12 +53,7 @@ class Stack:
 
     def prefect(self, *args: str, timeout: float = 180, env: Mapping[str, str] | None = None) -> str:
         """Run `prefect <args>` as a user at a terminal would (from the checkout); its output, or a clear failure."""
-        command = [str(BIN / "prefect"), "--no-prompt", *args]
-        done = subprocess.run(command, cwd=REPO, env={**self.cli_env, **(env or {})}, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        if done.returncode != 0:
-            raise StackError(f"`prefect {' '.join(args)}` exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        return done.stdout + done.stderr
+        return _run([str(BIN / "prefect"), "--no-prompt", *args], {**self.cli_env, **(env or {})}, timeout)
 
     def api(self) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, timeout=30)
@@ -123,7 +120,11 @@ def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
         stack.prefect("work-pool", "create", POOL, "--type", "process")
         stack.prefect("deploy", "--all", env={"LEADSYNC_HOME": str(REPO)})
         stack.prefect("deployment", "schedule", "pause", "--all")  # the test triggers runs itself; no cron interferes
-        stack.worker_env = {**base, **sandbox_env, "LEADSYNC_HOME": str(REPO), "LEADSYNC_DATABASE_URL": state_db,
+        stack.sandbox_env = sandbox_env
+        _run([str(BIN / "leadsync"), "secrets", "push", SECRETS_BLOCK], {**base, **sandbox_env})
+        # The worker holds the block's name, not the credentials (as the README's production section advises).
+        stack.worker_env = {**base, "LEADSYNC_SECRETS_BLOCK": SECRETS_BLOCK, "LEADSYNC_HOME": str(REPO),
+                            "LEADSYNC_DATABASE_URL": state_db,
                             "LEADSYNC_DEFINITIONS": str(REPO / "definitions"),
                             "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_LOGGING_LEVEL": "INFO",
                             **(worker_env or {})}
@@ -131,6 +132,14 @@ def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
             [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process", "--name", "e2e-worker"],
             stack.worker_env, logs / "worker.log")
         yield stack
+
+
+def _run(command: list[str], env: Mapping[str, str], timeout: float = 180) -> str:
+    done = subprocess.run(command, cwd=REPO, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        shown = " ".join([Path(command[0]).name, *command[1:]])
+        raise StackError(f"`{shown}` exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout + done.stderr
 
 
 def free_port() -> int:

@@ -31,7 +31,7 @@ def test_deployed_flows_run_on_a_worker_against_a_real_server(tmp_path: Path) ->
         assert len(DEPLOYMENTS) == 7
         _bad_parameters_are_refused_before_any_worker_sees_them(stack)
 
-        salesforce = _salesforce(stack.worker_env)
+        salesforce = _salesforce(stack.sandbox_env)
         before = _statuses(salesforce)
         backfill = _custom_run(stack, "backfill/backfill", {
             "start": (datetime.now(UTC) - timedelta(days=60)).date().isoformat(),
@@ -54,6 +54,8 @@ def test_deployed_flows_run_on_a_worker_against_a_real_server(tmp_path: Path) ->
         _completed(stack, report)
         assert ("leadsync-report", "markdown") in _artifact_kinds(stack, report)
         assert (tmp_path / "report" / "report.html").read_text().startswith("<!doctype html>")
+        _the_sync_schedule_pauses_and_resumes(stack)
+        assert not set(stack.sandbox_env.values()) & set(stack.worker_env.values()), "credentials in the worker's env"
         print(f"\nproduction path on {stack.database}: stack up in {ready - began:.1f} s, "
               f"runs and checks {time.monotonic() - ready:.1f} s; {len(changed)} leads corrected by the backfill")
 
@@ -81,6 +83,21 @@ def _end_before_start_fails_fast_on_the_worker(stack: Stack) -> None:
     message = f"{ended['state'].get('message')}\n{stack.run_logs(run)}"
     assert "must be after start" in message, message
     assert time.monotonic() - began < 120
+
+
+def _the_sync_schedule_pauses_and_resumes(stack: Stack) -> None:
+    listing = stack.prefect("deployment", "schedule", "ls", "sync/sync")
+    schedule = re.search(r"[0-9a-f]{8}-[0-9a-f-]{27}", listing)
+    assert schedule, listing
+    stack.prefect("deployment", "schedule", "resume", "sync/sync", schedule.group(0))
+    assert _schedules_active(stack, "sync/sync") == [True]
+    stack.prefect("deployment", "schedule", "pause", "sync/sync", schedule.group(0))
+    assert _schedules_active(stack, "sync/sync") == [False]
+
+
+def _schedules_active(stack: Stack, deployment: str) -> list[bool]:
+    with stack.api() as client:
+        return [s["active"] for s in client.get(f"/deployments/name/{deployment}").json()["schedules"]]
 
 
 def _custom_run(stack: Stack, deployment: str, parameters: dict[str, Any]) -> str:
