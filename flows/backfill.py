@@ -46,7 +46,8 @@ def backfill(
         allow_mass_change: Apply even past the blast-radius guard.
         definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
     """
-    if _utc(end) <= _utc(start):  # one parameter at a time cannot catch this; an empty range would "succeed" silently
+    start, end = _utc(start), _utc(end)
+    if end <= start:  # a schema checks one parameter at a time; an empty range would "succeed" silently
         raise ValueError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})")
     logger = get_run_logger()
     progress = create_progress_artifact(0.0, key="backfill-progress", description="chunks done")
@@ -56,7 +57,7 @@ def backfill(
         logger.info("chunk %s/%s done: %s", done, total, key)
 
     with open_services(definitions) as services:
-        report = run_backfill(services, start=_utc(start), end=_utc(end), as_of=run_instant(), systems=systems,
+        report = run_backfill(services, start=start, end=end, as_of=run_instant(), systems=systems,
                               dry_run=dry_run, chunk=timedelta(days=chunk_days), allow_mass_change=allow_mass_change,
                               batch_hook=as_task, progress=advance)
     for run in report.reports[-1:]:

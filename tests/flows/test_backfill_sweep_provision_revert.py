@@ -13,6 +13,7 @@ from flows.provision_run import run_provision
 from flows.revert_run import run_revert
 from flows.sweep_run import run_sla_sweep
 from flows.sync_run import run_sync
+from mapping.business_time import elapsed
 from mapping.stage_diff import PicklistValue
 from tests.flows.conftest import audit_statuses
 from tests.flows.test_sync_run import AS_OF, _world
@@ -101,3 +102,27 @@ def test_revert_restores_values_still_held_and_reports_the_changed_ones(make_sta
     assert crm.records["00Q000000000000000"]["Status"] == "Open - Not Contacted"
     assert crm.records["00Q000000000000001"]["Status"] == "Working - Contacted"
     assert audit_statuses(state).count("reverted") == 1
+
+
+def test_an_hourly_sweep_around_the_clock_flags_breaches_only_after_working_time(make_state: Callable[[], Any]) -> None:
+    """Why `sla-sweep` may run every hour of every day: outside the calendar's hours SLA clocks stand still."""
+    services, crm, ma, _ = _world(make_state, people=3)
+    entered = ["2026-11-23T14:30:00Z", "2026-11-23T20:30:00Z", "2026-11-23T21:45:00Z"]  # 09:30, 15:30, 16:45 New York
+    for n, instant in enumerate(entered):
+        lead = f"00Q{n:015d}"
+        ma.records[str(500 + n)]["properties"]["hs_v2_date_entered_marketingqualifiedlead"] = instant
+        crm.records[lead]["Status"] = "Marketing Qualified"
+        crm.history[lead][0].update(NewValue="Marketing Qualified", CreatedDate=instant.replace("Z", ".000+0000"))
+    run_sync(services, as_of=datetime(2026, 11, 23, 22, tzinfo=UTC), dry_run=False)  # Monday 17:00, closing time
+    assert set(crm.flags) == {"00Q000000000000000"}  # 4 business hours after 09:30
+
+    flagged_at: dict[str, datetime] = {}
+    for hour in range(48):  # Monday 17:05 to Wednesday 16:05 New York, every hour
+        as_of = datetime(2026, 11, 23, 22, 5, tzinfo=UTC) + timedelta(hours=hour)
+        before = set(crm.flags)
+        run_sla_sweep(services, as_of=as_of)
+        for lead in set(crm.flags) - before:
+            flagged_at[lead] = as_of
+            assert elapsed(services.sla.calendar, as_of - timedelta(hours=1), as_of) > timedelta(0), (lead, as_of)
+    assert flagged_at == {"00Q000000000000001": datetime(2026, 11, 24, 17, 5, tzinfo=UTC),   # 1.5 h Mon + 2.5 h Tue
+                          "00Q000000000000002": datetime(2026, 11, 24, 18, 5, tzinfo=UTC)}   # 0.25 h Mon + 3.75 h Tue

@@ -45,7 +45,7 @@ def test_deployed_flows_run_on_a_worker_against_a_real_server(tmp_path: Path) ->
 
         _end_before_start_fails_fast_on_the_worker(stack)
 
-        sync = _cli_run(stack, "sync/sync", "-p", "allow_mass_change=true")
+        sync = _cli_run(stack, "sync/sync")
         result = _completed(stack, sync)
         assert ("sync-summary", "markdown") in _artifact_kinds(stack, sync)
         assert "CHANGED" not in str(result["state"].get("message"))
@@ -76,12 +76,12 @@ def _bad_parameters_are_refused_before_any_worker_sees_them(stack: Stack) -> Non
 
 
 def _end_before_start_fails_fast_on_the_worker(stack: Stack) -> None:
-    run = _custom_run(stack, "backfill/backfill", {"start": "2026-09-01", "end": "2026-08-01", "dry_run": True})
+    run = _cli_run(stack, "backfill/backfill", "-p", "start=2026-09-01", "-p", "end=2026-08-01", "-p", "dry_run=false")
     began = time.monotonic()
     ended = stack.wait_for_run(run, timeout=180)
     assert ended["state"]["type"] == "FAILED", ended["state"]
     message = f"{ended['state'].get('message')}\n{stack.run_logs(run)}"
-    assert "must be after start" in message, message
+    assert "end (2026-08-01T00:00:00+00:00) must be after start (2026-09-01T00:00:00+00:00)" in message, message
     assert time.monotonic() - began < 120
 
 
