@@ -21,6 +21,7 @@ from mapping.stage_diff import PicklistValue, StageDiff
 
 PAGE = {"salesforce": 2000, "hubspot": 200}
 WRITE_BATCH = {"salesforce": 200, "hubspot": 100}
+OWNER_BATCH = {"salesforce": 450, "hubspot": 500}  # ids in one SOQL IN list under its length cap; owners in a page
 
 
 @dataclass
@@ -35,6 +36,7 @@ class InMemorySystem:
     calls: Counter[str] = field(default_factory=Counter)
     writes: list[tuple[str, str, str | None]] = field(default_factory=list)
     flags: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # owner id -> the name people know the owner by
     annotations: dict[str, dict[str, str | None]] = field(default_factory=dict)  # record id -> annotation fields
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # record id -> (code, message)
     fail_next: Counter[str] = field(default_factory=Counter)
@@ -149,6 +151,15 @@ class InMemorySystem:
                     self.flags[item.record_id] = item.stage
                     outcomes.append(WriteOutcome(item.record_id, True))
         return outcomes
+
+    # --- OwnerDirectory -------------------------------------------------------------------------------------
+
+    def read_owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(owner_ids)), OWNER_BATCH[self.system]):
+            self._call("owners")
+            found |= {i: self.owners[i] for i in chunk if i in self.owners}
+        return found
 
     # --- shapes -------------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.errors import RunLockedError
-from connectors.ports import SlaTransitions, Snapshot, WriteOutcome
+from connectors.ports import CachedOwnerName, SlaTransitions, Snapshot, WriteOutcome
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import SlaEntry
@@ -45,6 +45,7 @@ class InMemoryState:
     findings_by_kind: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     snapshot_store: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
     revisit_store: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    owner_name_store: dict[tuple[str, str], CachedOwnerName] = field(default_factory=dict)  # (system, owner id)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -241,3 +242,10 @@ class InMemoryState:
 
     def list_runs(self, limit: int) -> list[dict[str, Any]]:
         return [{"id": run_id, **run} for run_id, run in list(self.runs.items())[-limit:]][::-1]
+
+    def owner_names(self, system: str, owner_ids: Sequence[str]) -> dict[str, CachedOwnerName]:
+        return {i: self.owner_name_store[(system, i)] for i in owner_ids if (system, i) in self.owner_name_store}
+
+    def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
+        for owner_id, name in names.items():
+            self.owner_name_store[(system, owner_id)] = CachedOwnerName(name, fetched_at)

@@ -102,6 +102,17 @@ class PicklistAdmin(Protocol):
     def add_picklist_values(self, diff: StageDiff) -> WriteOutcome: ...
 
 
+class OwnerDirectory(Protocol):
+    """Reads the names people know owners by (Salesforce Users, HubSpot owners), many ids per call."""
+
+    system: str
+
+    def read_owner_names(self, owner_ids: Sequence[str]) -> dict[str, str]:
+        """Names of those of `owner_ids` the system knows, by id; ids it does not know (a deleted user, one this
+        integration may not see) are left out, so the caller shows the id."""
+        ...
+
+
 class SlaFlagWriter(Protocol):
     """Writes SLA breach flags (fields and/or owner tasks) and clears them when a lead is worked."""
 
@@ -115,6 +126,14 @@ class SlaTransitions:
     new_breaches: list[SlaEntry] = field(default_factory=list)
     cleared: list[tuple[str, str]] = field(default_factory=list)  # (system, record_id)
     changed: int = 0  # clocks whose state changed
+
+
+@dataclass(frozen=True, slots=True)
+class CachedOwnerName:
+    """An owner's name as the state store keeps it; `name` None means the system did not know the id when asked."""
+
+    name: str | None
+    fetched_at: datetime
 
 
 class RunState(Protocol):
@@ -218,3 +237,11 @@ class RunState(Protocol):
         ...
 
     def list_runs(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def owner_names(self, system: str, owner_ids: Sequence[str]) -> dict[str, CachedOwnerName]:
+        """The cached names of those of `owner_ids` ever looked up in `system`, by id."""
+        ...
+
+    def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
+        """Cache what a lookup found (upsert); None records an id the system did not know."""
+        ...

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from flows.cli_run import EXIT_FAILED, DefinitionsOption, JsonOption, _as_of, _guarded, _services
+from flows.owner_names import owner_label
 
 
 def explain_command(
@@ -42,7 +43,7 @@ def render_story(story: dict[str, Any]) -> str:
     lines = [f"Lead {story['identifier']} — as of {story['as_of']} (definition v{story['definition_version']})", ""]
     for record in story["records"]:
         values = ", ".join(f"{k}={v}" for k, v in record["stage_values"].items() if v)
-        facts = ", ".join(f"{k}={v}" for k, v in record["fields"].items())
+        facts = _facts(record["fields"])
         flags = "".join([" [converted]" if record["converted"] else "", " [locked]" if record["locked"] else ""])
         lines.append(f"  {record['system']:<10} {record['record_id']}: {record['stage_label'] or record['stage']}"
                      f" ({values}){flags}")
@@ -57,6 +58,17 @@ def render_story(story: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _facts(fields: dict[str, Any]) -> str:
+    """`key=value` pairs; the owner as `owner=Name (id)`, or its id when nobody could name it."""
+    shown = []
+    for key, value in fields.items():
+        if key == "owner_id":
+            shown.append(f"owner={owner_label(value, fields.get('owner_name'))}")
+        elif key != "owner_name":
+            shown.append(f"{key}={value}")
+    return ", ".join(shown)
+
+
 def _notes(story: dict[str, Any]) -> list[str]:
     notes = [f"  would write {c['system']} {c['field']}: {c['before']!r} → {c['after']!r}"
              for c in story["planned_corrections"]]
@@ -67,7 +79,8 @@ def _notes(story: dict[str, Any]) -> list[str]:
     if sla:
         notes.append(f"  SLA {sla['stage']}: {sla['state']}; started {sla['started_at']}"
                      f"{' (estimated)' if sla['started_estimated'] else ''}, due {sla['due_at']}"
-                     + (f", breached {sla['breached_at']}" if sla["breached_at"] else ""))
+                     + (f", breached {sla['breached_at']}" if sla["breached_at"] else "")
+                     + (f"; owner {owner_label(sla['owner_id'], sla.get('owner_name'))}" if sla["owner_id"] else ""))
     notes += [f"  DUPLICATE: {d['email']} on {', '.join(d['record_ids'])} in {d['system']} (never merged)"
               for d in story["duplicates"]]
     if story["locked"]:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
+from flows.owner_names import name_report_owners
 from flows.render import corrections_by_rule, iso, plan_document, sla_by_state
 from flows.sync_run import RunReport
 from mapping.errors import DefinitionError
@@ -84,7 +85,10 @@ def sync_command(
 
     def action() -> RunReport:
         with _services(definitions) as services:
-            return run_sync(services, as_of=instant, dry_run=dry_run, allow_mass_change=allow_mass_change)
+            report = run_sync(services, as_of=instant, dry_run=dry_run, allow_mass_change=allow_mass_change)
+            if as_json:
+                name_report_owners(services, report)
+            return report
 
     report = _guarded(action)
     _print_report(report, as_json)
@@ -105,6 +109,8 @@ def plan_command(
     def action() -> tuple[RunReport, Any]:
         with _services(definitions) as services:
             report = run_sync(services, as_of=instant, dry_run=True)
+            if as_json:
+                name_report_owners(services, report)
             return report, plan_stages(services)
 
     report, stages = _guarded(action)

@@ -51,6 +51,7 @@ def _stepper(console: Console) -> Callable[[str], None]:
 
 
 def _job(console: Console, out: Path, step: Callable[[str], None]) -> int:
+    from flows.owner_names import name_report_owners
     from flows.provision_run import run_provision
     from flows.sync_run import run_sync
     from flows.wiring import open_services
@@ -63,6 +64,7 @@ def _job(console: Console, out: Path, step: Callable[[str], None]) -> int:
                 console.print(f"  + {diff.system} {diff.field}: {value.value} ({value.stage})", markup=False)
         step("Dry run: the plan, before anything is written")
         plan = run_sync(services, as_of=datetime.now(UTC), dry_run=True)
+        name_report_owners(services, plan)
         (out / "plan.json").write_text(json.dumps(plan_document(plan, provision.diffs), indent=1), encoding="utf-8")
         _summary(console, plan)
         step("Applying without an override: the blast-radius guard")

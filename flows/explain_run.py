@@ -1,24 +1,23 @@
 """`leadsync explain`: one lead's story from current data (a handful of batched reads) and the state store.
 
 The lead is found by Salesforce id, HubSpot id or email; its partner in the other system, its stage history
-and activities are read exactly as a sync reads them, and the same engine decides its stage.
+and activities are read exactly as a sync reads them, and the same engine decides its stage. Owners are shown by
+name, from the state store's cache or one batched read per system.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from connectors.ports import RawRecord
 from flows.batches import RunMemory, plan_batch
-from flows.services import CRM, MA, Services
+from flows.owner_names import resolve_owner_names
+from flows.services import CRM, MA, Services, system_of_id
 from mapping.convert import normalize_email
 from mapping.errors import LeadsyncError
 from mapping.explain import Story, tell
 from mapping.match import LeadPair
 from mapping.plan import decide, default_forward_only
-
-SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
 
 class LeadNotFoundError(LeadsyncError):
@@ -42,8 +41,12 @@ def explain_lead(services: Services, identifier: str, as_of: datetime) -> Story:
     sla = next((e for e in batch.plan.sla if (e.system, e.record_id) == primary.key), None)
     clocks = services.state.clock_rows([primary.key])
     duplicates = [d for d in batch.duplicates if pair.email and d.email == pair.email]
+    # The SLA clock's owner is one of these records' owners (the CRM's, else HubSpot's), so it is named too.
+    owners = [(lead.system, owner) for lead in (pair.crm, pair.ma)
+              if lead is not None and isinstance(owner := lead.fields.get("owner_id"), str)]
     return tell(identifier, decision, services.compiled, as_of, sla=sla, audit=services.state.lead_history(keys),
-                clock=clocks[0] if clocks else None, duplicates=duplicates)
+                clock=clocks[0] if clocks else None, duplicates=duplicates,
+                owner_names=resolve_owner_names(services, owners))
 
 
 def _find(services: Services, identifier: str) -> tuple[str, list[RawRecord]]:
@@ -56,11 +59,10 @@ def _find(services: Services, identifier: str) -> tuple[str, list[RawRecord]]:
         if found:
             return CRM, found
         return MA, services.systems[MA].source.find_by_emails([email])
-    if identifier.isdigit():
-        return MA, services.systems[MA].source.read_records([identifier])
-    if SALESFORCE_ID.match(identifier):
-        return CRM, services.systems[CRM].source.read_records([identifier])
-    return CRM, []
+    system = system_of_id(identifier)
+    if system is None:
+        return CRM, []
+    return system, services.systems[system].source.read_records([identifier])
 
 
 def _pair_of(pairs: list[LeadPair], identifier: str) -> LeadPair | None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
+from flows.owner_names import owner_label
 from flows.sync_run import RunReport
+from mapping.sla import SlaEntry
 
 
 def notify_urls() -> list[str]:
@@ -23,5 +26,11 @@ def notify_breaches(report: RunReport) -> bool:
     sender = apprise.Apprise()
     for url in urls:
         sender.add(url)
-    lines = [f"{e.system} {e.record_id} ({e.stage}) breached at {e.breached_at:%Y-%m-%d %H:%M} UTC" for e in breaches[:20]]
+    lines = [breach_line(e, report.owner_names) for e in breaches[:20]]
     return bool(sender.notify(title=f"leadsync: {report.new_breaches} new SLA breach(es)", body="\n".join(lines)))
+
+
+def breach_line(entry: SlaEntry, owner_names: Mapping[str, str]) -> str:
+    """One breach as a person reads it: the record, its stage, when, and its owner by name (the id beside it)."""
+    owner = f", owner {owner_label(entry.owner_id, owner_names.get(entry.owner_id))}" if entry.owner_id else ""
+    return f"{entry.system} {entry.record_id} ({entry.stage}) breached at {entry.breached_at:%Y-%m-%d %H:%M} UTC{owner}"

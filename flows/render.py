@@ -18,7 +18,11 @@ def iso(value: datetime | None) -> str | None:
 
 
 def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[str, Any]:
-    """The plan as one JSON object: corrections, sla, stages, violations, unmapped, duplicates."""
+    """The plan as one JSON object: corrections, sla, stages, violations, unmapped, duplicates.
+
+    An SLA entry's `owner_name` stands beside its `owner_id`: null when the owner is unknown or the run did not
+    look names up (`flows.owner_names.name_report_owners`).
+    """
     return {
         "run_id": report.run_id,
         "as_of": iso(report.as_of),
@@ -36,7 +40,8 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
         "sla": [
             {"system": e.system, "record_id": e.record_id, "stage": e.stage, "state": e.state.value,
              "started_at": iso(e.started_at), "started_estimated": e.started_estimated, "worked_at": iso(e.worked_at),
-             "due_at": iso(e.due_at), "breached_at": iso(e.breached_at), "owner_id": e.owner_id}
+             "due_at": iso(e.due_at), "breached_at": iso(e.breached_at), "owner_id": e.owner_id,
+             "owner_name": report.owner_names.get(e.owner_id) if e.owner_id else None}
             for e in report.sla
         ],
         "stages": [

@@ -1,6 +1,7 @@
 """The close-the-loop report for the Sales and Marketing review, as Markdown and as HTML with bar charts.
 
-Reads the state store only (corrections, SLA clocks, stage observations, the latest run's findings): no API calls.
+Reads the state store (corrections, SLA clocks, stage observations, the latest run's findings); the only API calls
+are one batched read per system of the owner names the store has not cached in the last day.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.owner_names import owner_keys, owner_label, resolve_owner_names
 from flows.render import markdown_table
 from flows.services import Services
 
 CHART_WIDTH = 320
+NO_OWNER = "(no owner)"
 
 
 @dataclass
@@ -25,7 +28,8 @@ class ReportData:
     corrections_by_rule: Counter[str] = field(default_factory=Counter)
     corrections_by_status: Counter[str] = field(default_factory=Counter)
     sla_by_stage: dict[str, Counter[str]] = field(default_factory=dict)
-    sla_by_owner: dict[str, Counter[str]] = field(default_factory=dict)
+    sla_by_owner: dict[str, Counter[str]] = field(default_factory=dict)  # by owner id
+    owner_names: dict[str, str] = field(default_factory=dict)  # owner id -> name, where one is known
     dwell_hours: dict[str, list[float]] = field(default_factory=dict)
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     impact: dict[str, Any] | None = None  # the latest `definitions impact` preview, if any
@@ -40,12 +44,13 @@ def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
         data.corrections_by_status[status] += count
     for stage, owner, sla_state in state.clock_states():
         data.sla_by_stage.setdefault(stage, Counter())[sla_state] += 1
-        data.sla_by_owner.setdefault(owner or "(no owner)", Counter())[sla_state] += 1
+        data.sla_by_owner.setdefault(owner or NO_OWNER, Counter())[sla_state] += 1
     dwell: dict[str, list[float]] = defaultdict(list)
     for stage, entered_at in state.current_stages():
         if stage and entered_at:
             dwell[stage].append((as_of - entered_at).total_seconds() / 3600)
     data.dwell_hours = dict(dwell)
+    data.owner_names = resolve_owner_names(services, owner_keys(data.sla_by_owner))
     data.findings = state.latest_findings()
     data.impact = (state.latest_findings("impact").get("impact") or [None])[0]
     return data
@@ -71,7 +76,8 @@ def report_sections(services: Services, data: ReportData) -> list[Section]:
          [(labels.get(s, s), c["met"], c["missed"], c["breached"], c["on_track"] + c["at_risk"], _compliance(c))
           for s, c in sorted(data.sla_by_stage.items(), key=lambda i: _pos(order, i[0]))]),
         ("SLA compliance by owner", ["owner", "met", "missed", "breached", "compliance"],
-         [(o, c["met"], c["missed"], c["breached"], _compliance(c)) for o, c in sorted(data.sla_by_owner.items())]),
+         sorted((owner_label(o, data.owner_names.get(o)), c["met"], c["missed"], c["breached"], _compliance(c))
+                for o, c in data.sla_by_owner.items())),
         ("Time in current stage (hours)", ["stage", "leads", "median", "90th percentile"],
          [(labels.get(s, s), len(v), f"{statistics.median(v):.1f}", f"{_p90(v):.1f}")
           for s, v in sorted(data.dwell_hours.items(), key=lambda i: _pos(order, i[0]))]),

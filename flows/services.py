@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.ports import EvidenceSource, LeadSource, PicklistAdmin, SlaFlagWriter, StageWriter
+from connectors.ports import EvidenceSource, LeadSource, OwnerDirectory, PicklistAdmin, SlaFlagWriter, StageWriter
 from connectors.settings import RunSettings
 from mapping.compiled import CompiledDefinition
 from mapping.sla import SlaEvaluator
 
 CRM = "salesforce"
 MA = "hubspot"
+SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+
+
+def system_of_id(identifier: str) -> str | None:
+    """Which system an id comes from, by its shape: HubSpot ids are numbers, Salesforce ids 15 or 18 letters and
+    digits (the 18-character form the APIs answer is never all digits); None for neither."""
+    if identifier.isdigit():
+        return MA
+    if SALESFORCE_ID.match(identifier):
+        return CRM
+    return None
 
 
 @dataclass
@@ -24,6 +36,7 @@ class SystemPorts:
     evidence: EvidenceSource | None = None
     flags: SlaFlagWriter | None = None
     close: Any = None  # optional callable releasing connections
+    owners: OwnerDirectory | None = None  # None: the system's owners are shown by id
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""SLA sweep: re-evaluate every open SLA clock (breaches happen with no record changing), flag, clear."""
+"""SLA sweep: re-evaluate every open SLA clock (breaches happen with no record changing), flag, clear, and name the
+clocks' owners for the breach notification."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 
 from flows.batches import RunMemory, plan_batch
 from flows.locks import WRITES_LOCK, waiting_lock
+from flows.owner_names import name_report_owners
 from flows.services import Services
 from flows.sync_run import LOCK_TTL, RunReport, flag_sla
 
@@ -39,6 +41,7 @@ def run_sla_sweep(services: Services, *, as_of: datetime) -> SweepReport:
                 sweep.clocks_checked += len(records)
         with waiting_lock(state, WRITES_LOCK, run_id, LOCK_TTL, services.settings.apply_wait_s):
             flag_sla(services, report)
+        name_report_owners(services, report)
         for entry in report.sla:
             sweep.states[entry.state.value] = sweep.states.get(entry.state.value, 0) + 1
         report.status = "succeeded"

@@ -55,6 +55,7 @@ class RunReport:
     settled_intents: int = 0
     revisited: list[tuple[str, str]] = field(default_factory=list)
     message: str = ""
+    owner_names: dict[str, str] = field(default_factory=dict)  # owner id -> name, where a run looked them up
 
     def counts(self) -> dict[str, int]:
         return {

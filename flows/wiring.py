@@ -79,8 +79,8 @@ def _systems(compiled: CompiledDefinition, settings: RunSettings) -> dict[str, S
     hubspot = HubSpotConnector(build(HubSpotSettings, **secrets["hubspot"]), compiled, budget_share=settings.budget_share)
     return {
         CRM: SystemPorts(salesforce.source, salesforce.writer, salesforce.picklist, salesforce.source,
-                         salesforce.writer, salesforce.close),
-        MA: SystemPorts(hubspot.source, hubspot.writer, hubspot.picklist, None, None, hubspot.close),
+                         salesforce.writer, salesforce.close, salesforce.owners),
+        MA: SystemPorts(hubspot.source, hubspot.writer, hubspot.picklist, None, None, hubspot.close, hubspot.owners),
     }
 
 

@@ -1,7 +1,7 @@
 """One lead's story: its records, the evidence timeline, the decision and its SLA — "why is this lead here?".
 
-Pure: the flows hand in the lead's decision (made by the same engine a sync uses), its SLA entry, the audit rows
-and the stored SLA clock; this module orders them into a timeline and a stable JSON shape.
+Pure: the flows hand in the lead's decision (made by the same engine a sync uses), its SLA entry, the audit rows,
+the stored SLA clock and the owners' names; this module orders them into a timeline and a stable JSON shape.
 """
 
 from __future__ import annotations
@@ -60,14 +60,15 @@ class Story:
 
 def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, as_of: datetime, *,
          sla: SlaEntry | None = None, audit: Sequence[Mapping[str, Any]] = (), clock: Mapping[str, Any] | None = None,
-         duplicates: Sequence[DuplicateFinding] = ()) -> Story:
+         duplicates: Sequence[DuplicateFinding] = (), owner_names: Mapping[str, str] | None = None) -> Story:
+    """`owner_names` (owner id -> name) puts an `owner_name` beside each known `owner_id`; the ids stay."""
     pair, resolution = decision.pair, decision.resolution
+    names = owner_names or {}
     records = [r for r in (pair.crm, pair.ma) if r is not None]
-    primary = records[0] if records else None
     label = compiled.stage(resolution.stage).label if resolution.stage else None
     story = Story(
         identifier=identifier, as_of=as_of, definition_version=compiled.version,
-        records=[_record(r, compiled) for r in records], stage=resolution.stage, stage_label=label,
+        records=[_record(r, compiled, names) for r in records], stage=resolution.stage, stage_label=label,
         rule=resolution.rule.value, reason=_reason(decision, compiled),
         evidence=[{"source": e.source, "stage": e.stage, "at": e.at, "detail": e.detail} for e in resolution.evidence],
         planned=[{"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
@@ -75,8 +76,8 @@ def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, 
         skipped=[{"system": s.system, "record_id": s.record_id, "reason": s.reason.value} for s in decision.skipped],
         violation=({"stage": decision.violation.stage, "failing": list(decision.violation.failing)}
                    if decision.violation else None),
-        sla=_sla(sla, clock), duplicates=[{"email": d.email, "system": d.system, "record_ids": list(d.record_ids)}
-                                          for d in duplicates],
+        sla=_sla(sla, clock, names),
+        duplicates=[{"email": d.email, "system": d.system, "record_ids": list(d.record_ids)} for d in duplicates],
         locked=any(r.locked for r in records))
     story.timeline = timeline(records, compiled, audit, sla, clock, as_of)
     return story
@@ -102,13 +103,26 @@ def timeline(records: Sequence[CanonicalLead], compiled: CompiledDefinition, aud
     return sorted(dated, key=lambda e: (e.at is None, e.at or as_of, e.source, e.what))
 
 
-def _record(record: CanonicalLead, compiled: CompiledDefinition) -> dict[str, Any]:
+def _record(record: CanonicalLead, compiled: CompiledDefinition, owner_names: Mapping[str, str]) -> dict[str, Any]:
     return {"system": record.system, "record_id": record.record_id, "stage": record.stage,
             "stage_label": compiled.stage(record.stage).label if record.stage in compiled.ranks else None,
             "stage_values": dict(record.stage_values), "stage_entered_at": record.stage_entered_at,
-            "fields": {k: record.fields.get(k) for k in KEY_FIELDS if record.fields.get(k) is not None},
+            "fields": _key_fields(record, owner_names),
             "converted": record.converted, "locked": record.locked,
             "problems": [f"{p.kind.value}: {p.field}" for p in record.problems]}
+
+
+def _key_fields(record: CanonicalLead, owner_names: Mapping[str, str]) -> dict[str, Any]:
+    """The fields a reader checks first; a named owner gets `owner_name` right after `owner_id`."""
+    fields: dict[str, Any] = {}
+    for key in KEY_FIELDS:
+        value = record.fields.get(key)
+        if value is None:
+            continue
+        fields[key] = value
+        if key == "owner_id" and isinstance(value, str) and value in owner_names:
+            fields["owner_name"] = owner_names[value]
+    return fields
 
 
 def _record_events(record: CanonicalLead, compiled: CompiledDefinition) -> list[Event]:
@@ -163,12 +177,13 @@ def _sla_events(sla: SlaEntry | None, clock: Mapping[str, Any] | None, compiled:
     return events
 
 
-def _sla(sla: SlaEntry | None, clock: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _sla(sla: SlaEntry | None, clock: Mapping[str, Any] | None, owner_names: Mapping[str, str]) -> dict[str, Any] | None:
     if sla is None:
         return None
     found = {"stage": sla.stage, "state": sla.state.value, "started_at": sla.started_at,
              "started_estimated": sla.started_estimated, "at_risk_at": sla.at_risk_at, "due_at": sla.due_at,
-             "breached_at": sla.breached_at, "worked_at": sla.worked_at, "owner_id": sla.owner_id}
+             "breached_at": sla.breached_at, "worked_at": sla.worked_at, "owner_id": sla.owner_id,
+             "owner_name": owner_names.get(sla.owner_id) if sla.owner_id else None}
     if clock:
         found |= {"flagged_at": clock.get("flagged_at"), "cleared_at": clock.get("cleared_at")}
     return found

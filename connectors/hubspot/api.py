@@ -25,6 +25,7 @@ class HubSpotApi:
         self.search_api = client.crm.contacts.search_api
         self.batch_api = client.crm.contacts.batch_api
         self.properties_api = client.crm.properties.core_api
+        self.owners_api = client.crm.owners.owners_api
         self.limiter = SlidingWindowLimiter(settings.calls_per_10s, 10.0)
         self.search_limiter = SlidingWindowLimiter(settings.search_calls_per_s, 1.0)
         self.rate_limited = 0  # 429s met (each was retried after the server's wait)
@@ -66,5 +67,5 @@ class HubSpotApi:
             self.budget.observe(int(limit) - int(remaining), int(limit))
 
     def close(self) -> None:
-        for api in (self.search_api, self.batch_api, self.properties_api):
+        for api in (self.search_api, self.batch_api, self.properties_api, self.owners_api):
             api.api_client.rest_client.pool_manager.clear()

@@ -1,8 +1,9 @@
-"""`HubSpotConnector`: the ports (source, writer, picklist) over one rate-limited client."""
+"""`HubSpotConnector`: the ports (source, writer, picklist, owners) over one rate-limited client."""
 
 from __future__ import annotations
 
 from connectors.hubspot.api import HubSpotApi
+from connectors.hubspot.owners import HubSpotOwnerDirectory
 from connectors.hubspot.picklist import HubSpotPicklistAdmin
 from connectors.hubspot.source import HubSpotContactSource
 from connectors.hubspot.writer import HubSpotStageWriter
@@ -18,6 +19,7 @@ class HubSpotConnector:
         self.source = HubSpotContactSource(self.api, compiled)
         self.writer = HubSpotStageWriter(self.api, self.source)
         self.picklist = HubSpotPicklistAdmin(self.api)
+        self.owners = HubSpotOwnerDirectory(self.api)
 
     def close(self) -> None:
         self.api.close()

@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    text,
 )
 
 
@@ -124,6 +125,12 @@ checkpoints = Table(
     Column("detail", JSON), Column("done_at", UtcDateTime, nullable=False),
 )
 
+owner_names = Table(
+    "owner_names", metadata,  # the names people know owners by; name NULL: the system did not know the id
+    Column("system", String(32), primary_key=True), Column("owner_id", String(64), primary_key=True),
+    Column("name", String(255)), Column("fetched_at", UtcDateTime, nullable=False),
+)
+
 
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, locks, watermarks, identity_links, lead_state, audit_log, checkpoints])
@@ -142,7 +149,13 @@ def _v3(connection: Connection) -> None:
     metadata.create_all(connection, tables=[lead_snapshots, revisits])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _v4(connection: Connection) -> None:
+    """Version 4 caches owners' names, so reports, notifications and `explain` show names without a lookup per run."""
+    metadata.create_all(connection, tables=[owner_names])
+
+
+MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 
@@ -153,7 +166,13 @@ def current_version(connection: Connection) -> int:
 
 
 def migrate(connection: Connection, target: int = LATEST) -> int:
-    """Apply the missing migrations up to `target`, in order; returns the version reached."""
+    """Apply the missing migrations up to `target`, in order; returns the version reached.
+
+    On PostgreSQL, workers starting together on a new database take turns (a transaction-scoped advisory lock);
+    without it two of them create the same tables and the second fails. SQLite's file lock already serializes.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     metadata.create_all(connection, tables=[schema_version])
     version = current_version(connection)
     for number in range(version + 1, target + 1):

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.errors import ConnectorError, RunLockedError
-from connectors.ports import SlaTransitions, Snapshot, WriteOutcome
+from connectors.ports import CachedOwnerName, SlaTransitions, Snapshot, WriteOutcome
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
 from mapping.plan import Correction, Skipped
@@ -24,6 +24,7 @@ from mapping.sla import SlaEntry
 from mapping.sla_clock import SlaState
 
 CHUNK = 500
+NAME_CHARS = 255  # the owner_names.name column
 RUNNING = (SlaState.ON_TRACK.value, SlaState.AT_RISK.value, SlaState.BREACHED.value)
 Key = tuple[str, str]
 
@@ -469,6 +470,24 @@ class SqlRunState:
         with self._begin("clock_rows") as c:
             found = c.execute(select(t.sla_clocks).where(s.record_id.in_(sorted({r for _, r in keys}))))
             return [dict(row._mapping) for row in found if (row.system, row.record_id) in wanted]
+
+    # --- owner names (what people read instead of ids) --------------------------------------------------------
+
+    def owner_names(self, system: str, owner_ids: Sequence[str]) -> dict[str, CachedOwnerName]:
+        o = t.owner_names.c
+        found: dict[str, CachedOwnerName] = {}
+        with self._begin("owner_names") as c:
+            for chunk in _chunks(sorted(set(owner_ids))):
+                rows = c.execute(select(o.owner_id, o.name, o.fetched_at).where(and_(o.system == system,
+                                                                                    o.owner_id.in_(chunk))))
+                found.update({owner_id: CachedOwnerName(name, at) for owner_id, name, at in rows})
+        return found
+
+    def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
+        rows = [{"system": system, "owner_id": owner_id, "name": name[:NAME_CHARS] if name else None,
+                 "fetched_at": fetched_at} for owner_id, name in names.items()]
+        with self._begin("save_owner_names") as c:
+            self._upsert(c, t.owner_names, rows, ["system", "owner_id"])
 
 
 def _snapshot(row: Any) -> Snapshot:

@@ -106,5 +106,22 @@ def test_hubspot_property_options_read(cassette: Any) -> None:
     assert {"NEW", "IN_PROGRESS", "UNQUALIFIED"} <= set(values)
 
 
+def test_salesforce_owner_names_read(cassette: Any) -> None:
+    with _systems() as (sf, _):
+        leads = next(sf.api.query_pages("SELECT OwnerId FROM Lead ORDER BY Id LIMIT 50"))
+        owners = sorted({str(r["OwnerId"]) for r in leads})
+        names = sf.owners.read_owner_names(owners)
+    assert names and set(names) <= set(owners) and all(names.values())
+
+
+def test_hubspot_owner_names_read(cassette: Any) -> None:
+    with _systems() as (_, hs):
+        listed = hs.api.run("owners", lambda timeout: hs.api.owners_api.get_page_with_http_info(
+            limit=5, _request_timeout=timeout))
+        ids = [str(owner.id) for owner in listed.results]
+        names = hs.owners.read_owner_names([*ids, "1"])  # "1": an owner id no portal has
+    assert ids and set(names) == set(ids) and all(names.values())
+
+
 def test_window_literal_is_stable() -> None:
     assert WINDOW.end - WINDOW.start > timedelta(days=365)

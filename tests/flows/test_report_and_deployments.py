@@ -31,6 +31,25 @@ def test_report_covers_corrections_sla_violations_and_duplicates(make_state: Cal
     assert page.startswith("<!doctype html>") and "<svg" in page and "<script" not in page
 
 
+def test_the_report_shows_owners_by_name_with_the_id_beside(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, people=3)
+    crm.owners["005000000000001AAA"] = "Ada Lovelace"
+    crm.records["00Q000000000000002"]["OwnerId"] = "005000000000009AAA"  # a user the org no longer shows
+    run_sync(services, as_of=AS_OF, dry_run=False)
+
+    data = gather(services, as_of=AS_OF, days=7)
+    markdown = render_report_markdown(services, data)
+    page = render_report_html(services, data)
+
+    owners = markdown.split("## SLA compliance by owner")[1].split("##")[0]
+    assert "| Ada Lovelace (005000000000001AAA) | 0 | 0 | 2 | 0% |" in owners
+    assert "| 005000000000009AAA | 0 | 0 | 1 | 0% |" in owners  # nobody could name it: the id, no crash
+    assert "<td>Ada Lovelace (005000000000001AAA)</td>" in page
+    assert crm.calls["owners"] == 1  # one batched read for both owners
+    gather(services, as_of=AS_OF, days=7)
+    assert crm.calls["owners"] == 1  # then the state store's cache
+
+
 def _deployments() -> list[dict]:
     return yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]
 
@@ -49,7 +68,7 @@ def test_every_deployment_entrypoint_imports_and_its_parameters_generate_a_schem
 
 def test_scheduled_deployments_are_the_sync_sweep_and_report() -> None:
     scheduled = {d["name"]: d["schedules"][0]["cron"] for d in _deployments() if d.get("schedules")}
-    assert scheduled == {"sync": "*/15 * * * *", "sla-sweep": "5 8-18 * * 1-5", "report": "0 7 * * 1"}
+    assert scheduled == {"sync": "*/15 * * * *", "sla-sweep": "5 * * * *", "report": "0 7 * * 1"}
 
 
 def test_backfill_parameters_are_typed_and_bounded() -> None:

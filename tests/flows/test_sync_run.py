@@ -21,7 +21,7 @@ AS_OF = datetime(2026, 11, 23, 15, tzinfo=UTC)
 
 
 def _ports(system: InMemorySystem) -> SystemPorts:
-    return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system)
+    return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system, owners=system)
 
 
 def _world(make_state: Callable[[], Any] = InMemoryState, people: int = 4, **settings: object

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from connectors.errors import RunLockedError
+from connectors.ports import CachedOwnerName
 from connectors.store import schema
 from connectors.store.sql_state import SqlRunState, open_run_state
 from tests.flows.conftest import POSTGRES, _fresh_postgres
@@ -38,7 +39,7 @@ def test_migrations_run_forward_from_empty_and_are_idempotent(store_url: str) ->
     with store.engine.begin() as connection:
         assert schema.current_version(connection) == schema.LATEST
         assert schema.migrate(connection) == schema.LATEST
-    assert {"runs", "audit_log", "sla_clocks", "locks"} <= set(inspect(store.engine).get_table_names())
+    assert {"runs", "audit_log", "sla_clocks", "locks", "owner_names"} <= set(inspect(store.engine).get_table_names())
     store.close()
 
 
@@ -57,6 +58,44 @@ def test_a_version_one_database_is_migrated_to_the_latest(tmp_path: Path) -> Non
     run_id = store.start_run("sync", {})
     store.save_findings(run_id, {"violations": [{"record_id": "x"}]})
     assert store.latest_findings() == {"violations": [{"record_id": "x"}]}
+    store.close()
+
+
+def test_a_version_three_database_gains_the_owner_name_cache_and_keeps_its_rows(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/v3.db"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        assert schema.migrate(connection, target=3) == 3
+        connection.execute(schema.runs.insert().values(id="r1", kind="sync", started_at=datetime.now(UTC),
+                                                       status="succeeded"))
+    assert "owner_names" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    store = open_run_state(url)
+    with store.engine.begin() as connection:
+        assert schema.current_version(connection) == schema.LATEST == 4
+    assert [run["id"] for run in store.list_runs(5)] == ["r1"]
+    fetched = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    store.save_owner_names("salesforce", {"005000000000001AAA": "Ada Lovelace"}, fetched)
+    assert store.owner_names("salesforce", ["005000000000001AAA"]) == {
+        "005000000000001AAA": CachedOwnerName("Ada Lovelace", fetched)}
+    store.close()
+
+
+def test_owner_names_are_cached_per_system_misses_included_and_refreshed_in_place(store_url: str) -> None:
+    store = open_run_state(store_url)
+    first, later = datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 24, 10, tzinfo=UTC)
+    store.save_owner_names("salesforce", {"005A": "Ada Lovelace", "005B": None}, first)  # None: not known there
+    store.save_owner_names("hubspot", {"005A": "Someone Else", "70001": "Grace Hopper"}, first)
+
+    assert store.owner_names("salesforce", ["005A", "005B", "005C"]) == {
+        "005A": CachedOwnerName("Ada Lovelace", first), "005B": CachedOwnerName(None, first)}
+
+    store.save_owner_names("salesforce", {"005A": "Ada King", "005B": "x" * 300}, later)
+    cached = store.owner_names("salesforce", ["005A", "005B"])
+    assert cached["005A"] == CachedOwnerName("Ada King", later) and cached["005A"].fetched_at.tzinfo is not None
+    assert cached["005B"].name == "x" * 255  # a name longer than the column is cut, never an error
+    assert store.owner_names("hubspot", ["70001"]) == {"70001": CachedOwnerName("Grace Hopper", first)}
     store.close()
 
 
@@ -115,6 +154,34 @@ def test_exactly_one_process_wins_a_lock_race(store_url: str) -> None:
     for process in processes:
         process.join(timeout=60)
     assert sorted(queue.get(timeout=5) for _ in processes) == [False, False, True]
+
+
+def _open(url: str, queue: "multiprocessing.Queue[str]") -> None:
+    try:
+        open_run_state(url).close()
+        queue.put("ok")
+    except Exception as error:  # noqa: BLE001 - the parent reports what each process met
+        queue.put(repr(error))
+
+
+def test_workers_starting_together_on_an_empty_database_all_migrate_it(store_url: str) -> None:
+    engine = create_engine(store_url)
+    with engine.begin() as connection:
+        schema.metadata.drop_all(connection)
+    engine.dispose()
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[str] = context.Queue()
+    processes = [context.Process(target=_open, args=(store_url, queue)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert [queue.get(timeout=5) for _ in processes] == ["ok"] * 4
+    store = open_run_state(store_url)
+    with store.engine.begin() as connection:
+        assert schema.current_version(connection) == schema.LATEST
+        assert connection.execute(text("SELECT COUNT(*) FROM schema_version")).scalar() == schema.LATEST
+    store.close()
 
 
 def test_a_held_lock_refuses_and_an_expired_one_is_taken_over(store_url: str) -> None:

@@ -85,6 +85,22 @@ def test_the_unmodified_clients_read_what_was_seeded(sandbox, monkeypatch: pytes
     assert page.total == sandbox.seeded["hubspot_contacts"]
 
 
+def test_every_owner_the_population_assigns_is_a_named_user_and_owner(sandbox, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    facts = sandbox.facts()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", facts["salesforce"]["ca_bundle"])
+    sf = Salesforce(instance_url=facts["salesforce"]["instance_url"], session_id=facts["salesforce"]["session_id"])
+    owner_ids = {r["OwnerId"] for r in sf.query_all_iter("SELECT OwnerId FROM Lead")}
+    quoted = ",".join(f"'{i}'" for i in sorted(owner_ids))
+    users = sf.query(f"SELECT Id, Name FROM User WHERE Id IN ({quoted})")["records"]
+    assert {u["Id"] for u in users} == owner_ids and all(u["Name"] for u in users)
+
+    hs = HubSpot(access_token=facts["hubspot"]["access_token"], host=facts["hubspot"]["base_url"])
+    request = PublicObjectSearchRequest(limit=200, properties=["hubspot_owner_id"])
+    assigned = {c.properties["hubspot_owner_id"] for c in hs.crm.contacts.search_api.do_search(request).results}
+    owners = {o.id: o for o in hs.crm.owners.owners_api.get_page(limit=500).results}
+    assert assigned and assigned <= set(owners) and all(owners[i].first_name for i in assigned)
+
+
 def test_serve_prints_the_connection_facts_and_stops_on_sigterm() -> None:
     command = [str(Path(sys.executable).parent / "leadsync"), "sandbox", "serve", "--leads", "50"]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
