@@ -131,6 +131,7 @@ def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
         stack.processes["worker"] = _spawn(
             [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process", "--name", "e2e-worker"],
             stack.worker_env, logs / "worker.log")
+        _wait_for_worker(stack, timeout=120)
         yield stack
 
 
@@ -226,6 +227,18 @@ def _wait_healthy(stack: Stack, timeout: float) -> None:
             pass
         time.sleep(0.5)
     raise StackError(f"the Prefect server did not answer /api/health in {timeout:.0f} s\n{stack.log_tail('server')}")
+
+
+def _wait_for_worker(stack: Stack, timeout: float) -> None:
+    """Until the worker has polled the pool: the pool (and the UI's deployments) show Ready."""
+    deadline = time.monotonic() + timeout
+    with stack.api() as client:
+        while time.monotonic() < deadline:
+            stack.check_alive()
+            if _ok(client.get(f"/work_pools/{POOL}")).get("status") == "READY":
+                return
+            time.sleep(0.5)
+    raise StackError(f"the worker did not poll {POOL} in {timeout:.0f} s\n{stack.log_tail('worker')}")
 
 
 def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
