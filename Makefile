@@ -27,7 +27,7 @@ test: $(STAMP)
 test-browser: $(BROWSER_STAMP)
 	bash .ci/install-chromium
 	mkdir -p .leadsync && PREFECT_LOGGING_LEVEL=WARNING $(BIN)/leadsync demo > .leadsync/demo.log 2>&1 || { tail -40 .leadsync/demo.log; exit 1; }
-	$(BIN)/python -m pytest -m browser tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 $(BROWSER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,browser]'

@@ -18,16 +18,17 @@ def notify_urls() -> list[str]:
 def notify_breaches(report: RunReport) -> bool:
     """Send one message listing new breaches; False when nothing was sent (no URLs, no breaches)."""
     urls = notify_urls()
-    breaches = [e for e in report.sla if e.state.value == "breached"]
-    if not urls or report.new_breaches == 0:
+    if not urls or not report.flagged:
         return False
     import apprise
 
     sender = apprise.Apprise()
     for url in urls:
         sender.add(url)
-    lines = [breach_line(e, report.owner_names) for e in breaches[:20]]
-    return bool(sender.notify(title=f"leadsync: {report.new_breaches} new SLA breach(es)", body="\n".join(lines)))
+    lines = [breach_line(e, report.owner_names) for e in report.flagged[:20]]
+    if len(report.flagged) > 20:
+        lines.append(f"… and {len(report.flagged) - 20} more (leadsync report lists them all)")
+    return bool(sender.notify(title=f"leadsync: {len(report.flagged)} new SLA breach(es)", body="\n".join(lines)))
 
 
 def breach_line(entry: SlaEntry, owner_names: Mapping[str, str]) -> str:

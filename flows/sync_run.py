@@ -51,6 +51,7 @@ class RunReport:
     applied: dict[str, ApplyResult] = field(default_factory=dict)
     blast: BlastRadius | None = None
     new_breaches: int = 0
+    flagged: list[SlaEntry] = field(default_factory=list)  # the new breaches: what a notification tells
     cleared_flags: int = 0
     settled_intents: int = 0
     revisited: list[tuple[str, str]] = field(default_factory=list)
@@ -247,4 +248,4 @@ def flag_sla(services: Services, report: RunReport) -> None:
         done = {o.record_id for o in outcomes if o.ok}
         services.state.mark_flags([(CRM, e.record_id, e.stage) for e in breaches if e.record_id in done],
                                   [(CRM, r) for r in cleared if r in done], report.as_of)
-    report.new_breaches, report.cleared_flags = len(breaches), len(cleared)
+    report.new_breaches, report.cleared_flags, report.flagged = len(breaches), len(cleared), breaches

@@ -11,8 +11,10 @@ import pytest
 from flows.backfill_run import run_backfill
 from flows.provision_run import run_provision
 from flows.revert_run import run_revert
+from flows.services import Services
 from flows.sweep_run import run_sla_sweep
 from flows.sync_run import run_sync
+from connectors.memory import InMemorySystem
 from mapping.business_time import elapsed
 from mapping.stage_diff import PicklistValue
 from tests.flows.conftest import audit_statuses
@@ -104,16 +106,22 @@ def test_revert_restores_values_still_held_and_reports_the_changed_ones(make_sta
     assert audit_statuses(state).count("reverted") == 1
 
 
-def test_an_hourly_sweep_around_the_clock_flags_breaches_only_after_working_time(make_state: Callable[[], Any]) -> None:
-    """Why `sla-sweep` may run every hour of every day: outside the calendar's hours SLA clocks stand still."""
+def three_mqls_synced_at_closing_time(make_state: Callable[[], Any]) -> tuple[Services, InMemorySystem]:
+    """Three MQLs (SLA 4 business hours) entered Monday 09:30, 15:30 and 16:45 New York; synced at 17:00 Monday."""
     services, crm, ma, _ = _world(make_state, people=3)
-    entered = ["2026-11-23T14:30:00Z", "2026-11-23T20:30:00Z", "2026-11-23T21:45:00Z"]  # 09:30, 15:30, 16:45 New York
+    entered = ["2026-11-23T14:30:00Z", "2026-11-23T20:30:00Z", "2026-11-23T21:45:00Z"]
     for n, instant in enumerate(entered):
         lead = f"00Q{n:015d}"
         ma.records[str(500 + n)]["properties"]["hs_v2_date_entered_marketingqualifiedlead"] = instant
         crm.records[lead]["Status"] = "Marketing Qualified"
         crm.history[lead][0].update(NewValue="Marketing Qualified", CreatedDate=instant.replace("Z", ".000+0000"))
-    run_sync(services, as_of=datetime(2026, 11, 23, 22, tzinfo=UTC), dry_run=False)  # Monday 17:00, closing time
+    run_sync(services, as_of=datetime(2026, 11, 23, 22, tzinfo=UTC), dry_run=False)
+    return services, crm
+
+
+def test_an_hourly_sweep_around_the_clock_flags_breaches_only_after_working_time(make_state: Callable[[], Any]) -> None:
+    """Why `sla-sweep` may run every hour of every day: outside the calendar's hours SLA clocks stand still."""
+    services, crm = three_mqls_synced_at_closing_time(make_state)
     assert set(crm.flags) == {"00Q000000000000000"}  # 4 business hours after 09:30
 
     flagged_at: dict[str, datetime] = {}

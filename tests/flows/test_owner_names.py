@@ -19,6 +19,7 @@ from flows.owner_names import NAME_TTL, resolve_owner_names
 from flows.render import plan_document
 from flows.sweep_run import run_sla_sweep
 from flows.sync_run import run_sync
+from tests.flows.test_backfill_sweep_provision_revert import three_mqls_synced_at_closing_time
 from tests.flows.test_sync_run import AS_OF, _world
 
 ADA = "005000000000001AAA"  # the owner tests.factories gives every Salesforce lead
@@ -125,6 +126,21 @@ def test_the_sweep_names_the_breached_leads_owners_in_the_notification_and_its_j
     entry = plan_document(sweep.report)["sla"][0]
     assert (entry["owner_id"], entry["owner_name"]) == (ADA, "Ada Lovelace")
     assert crm.calls["owners"] == 1
+
+
+@pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # apprise's own import
+def test_the_notification_lists_the_new_breaches_only(
+        make_state: Callable[[], Any], inbox: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch) -> None:
+    services, _ = three_mqls_synced_at_closing_time(make_state)  # the first lead is breached and flagged already
+    url, received = inbox
+    monkeypatch.setenv("LEADSYNC_NOTIFY_URLS", url)
+
+    sweep = run_sla_sweep(services, as_of=datetime(2026, 11, 24, 17, 5, tzinfo=UTC))  # the second lead breaches
+
+    assert sweep.states.get("breached") == 2 and sweep.report.new_breaches == 1
+    assert notify_breaches(sweep.report)
+    message = received[0]["message"]
+    assert "00Q000000000000001" in message and "00Q000000000000000" not in message, message
 
 
 def test_a_breach_whose_owner_nobody_can_name_is_notified_with_the_id(make_state: Callable[[], Any]) -> None:
