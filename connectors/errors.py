@@ -17,12 +17,20 @@
     └── ConfigurationError(variable)           a missing or invalid setting, named by its variable
 
 Messages carry the system, the operation, status and vendor error codes: never bodies, tokens or emails.
+A translated error keeps only the *type name* of the failure it translates (`cause`), never the failure itself:
+a vendor's exception text holds request URLs (SOQL `Email IN (…)` lists), response bodies and SQL parameters, and
+a logged traceback (a failed Prefect task's, say) prints every exception of the chain. `translate_call` cuts it.
 Per-record failures are `WriteOutcome` values, not exceptions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Self, TypeVar
+
 from mapping.errors import LeadsyncError
+
+T = TypeVar("T")
 
 
 class ConnectorError(LeadsyncError):
@@ -30,7 +38,33 @@ class ConnectorError(LeadsyncError):
         self.system = system
         self.operation = operation
         self.detail = detail
-        super().__init__(f"{system} {operation} failed" + (f": {detail}" if detail else ""))
+        self.cause = ""  # the type name of the failure this error translates (the failure itself is dropped)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = f"{self.system} {self.operation} failed" + (f": {self.detail}" if self.detail else "")
+        return text + (f" [{self.cause}]" if self.cause else "")
+
+    def translating(self, failure: BaseException) -> Self:
+        """Record what this error stands for by type name only; raise it `from None` to drop the failure."""
+        self.cause = type(failure).__name__
+        self.args = (self._message(),)
+        return self
+
+
+def translate_call(operation: str, fn: Callable[[], T], translate: Callable[[str, Exception], ConnectorError]) -> T:
+    """`fn()`, a failure turned into `translate(operation, failure)`: the failure's type name kept, its text cut.
+
+    Raised outside the handler and `from None`, so the new error has neither a cause nor a context to print.
+    Errors of ours (a connector error, a setting the client factory refused) pass unchanged.
+    """
+    try:
+        return fn()
+    except LeadsyncError:
+        raise
+    except Exception as failure:  # noqa: BLE001 - every vendor failure is translated, none escapes raw
+        error = translate(operation, failure).translating(failure)
+    raise error from None
 
 
 class TransientError(ConnectorError):

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.errors import RunLockedError
-from connectors.ports import CachedOwnerName, SlaTransitions, Snapshot, WriteOutcome
+from connectors.ports import CachedOwnerName, Hold, SlaTransitions, Snapshot, WriteOutcome
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
-from mapping.sla import SlaEntry
+from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
 
 FLAGGED = (SlaState.BREACHED,)
@@ -35,7 +35,7 @@ class InMemoryState:
     locks: dict[str, str] = field(default_factory=dict)
     watermarks: dict[str, datetime] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # hubspot id -> salesforce id
-    observed: dict[tuple[str, str], tuple[str | None, datetime]] = field(default_factory=dict)
+    observed: dict[tuple[str, str], Observed] = field(default_factory=dict)
     audit: list[AuditRow] = field(default_factory=list)
     skipped: list[tuple[str, Skipped]] = field(default_factory=list)
     clocks: dict[tuple[str, str], SlaEntry] = field(default_factory=dict)
@@ -45,6 +45,7 @@ class InMemoryState:
     findings_by_kind: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     snapshot_store: dict[tuple[str, str], Snapshot] = field(default_factory=dict)
     revisit_store: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    hold_store: dict[tuple[str, str], Hold] = field(default_factory=dict)
     owner_name_store: dict[tuple[str, str], CachedOwnerName] = field(default_factory=dict)  # (system, owner id)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,8 +78,8 @@ class InMemoryState:
         wanted = set(salesforce_ids)
         return {sf: hs for hs, sf in self.links.items() if sf in wanted}
 
-    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
-        return {k: self.observed[k][1] for k in keys if k in self.observed}
+    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Observed]:
+        return {k: self.observed[k] for k in keys if k in self.observed}
 
     def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]:
         wanted = set(keys)
@@ -136,15 +137,20 @@ class InMemoryState:
         for key in cleared:
             self.flagged.pop(key, None)
 
-    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime],
+                            observed_at: datetime | None = None) -> None:
+        at = observed_at or datetime.now().astimezone()
         for pair in pairs:
             if isinstance(pair, LeadPair) and pair.crm is not None and pair.ma is not None:
                 self.links[pair.ma.record_id] = pair.crm.record_id
             for lead in (pair.crm, pair.ma):
                 if lead is not None:
                     seen = self.observed.get(lead.key)
-                    if seen is None or seen[0] != lead.stage:
-                        self.observed[lead.key] = (lead.stage, lead.stage_entered_at or datetime.now().astimezone())
+                    entered = lead.stage_entered_at
+                    if seen is None or seen.stage != lead.stage:
+                        self.observed[lead.key] = Observed(lead.stage, entered or at, entered is None)
+                    elif seen.estimated and entered is not None:
+                        self.observed[lead.key] = seen._replace(estimated=False)
         self.watermarks.update(watermarks)
 
     def done_keys(self, kind: str) -> set[str]:
@@ -180,6 +186,21 @@ class InMemoryState:
 
     def revisits(self, system: str) -> list[str]:
         return sorted(r for s, r in self.revisit_store if s == system)
+
+    def hold(self, keys: Sequence[tuple[str, str]], definition_version: str, run_id: str, at: datetime) -> None:
+        for key in keys:
+            self.hold_store[key] = Hold(run_id, at, definition_version)
+
+    def holds(self, keys: Sequence[tuple[str, str]], definition_version: str) -> dict[tuple[str, str], Hold]:
+        return {key: self.hold_store[key] for key in keys
+                if key in self.hold_store and self.hold_store[key].definition_version == definition_version}
+
+    def release(self, keys: Sequence[tuple[str, str]] | None = None, run_id: str | None = None) -> list[tuple[str, str]]:
+        lifted = sorted(key for key, hold in self.hold_store.items()
+                        if (keys is None or key in set(keys)) and (run_id is None or hold.run_id == run_id))
+        for key in lifted:
+            del self.hold_store[key]
+        return lifted
 
     def clear_revisits(self, keys: Sequence[tuple[str, str]]) -> None:
         for key in keys:
@@ -238,7 +259,7 @@ class InMemoryState:
         return [(e.stage, e.owner_id, e.state.value) for e in self.clocks.values()]
 
     def current_stages(self) -> list[tuple[str | None, datetime | None]]:
-        return [(stage, at) for stage, at in self.observed.values()]
+        return [(seen.stage, seen.at) for seen in self.observed.values()]
 
     def list_runs(self, limit: int) -> list[dict[str, Any]]:
         return [{"id": run_id, **run} for run_id, run in list(self.runs.items())[-limit:]][::-1]

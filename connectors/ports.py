@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from mapping.plan import Correction, Skipped
-from mapping.sla import SlaEntry
+from mapping.sla import Observed, SlaEntry
 from mapping.stage_diff import PicklistValue, StageDiff
 
 RawRecord = dict[str, Any]
@@ -21,10 +21,15 @@ RawRecord = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """[start, end) on the system's modification timestamp (UTC)."""
+    """[start, end) on the system's modification timestamp (UTC). A window never ends before it starts."""
 
     start: datetime
     end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"a time window must not end ({self.end.isoformat()}) before it starts "
+                             f"({self.start.isoformat()})")
 
 
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"  # the code of records whose write got no answer: read back before resending
@@ -136,6 +141,15 @@ class CachedOwnerName:
     fetched_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A record a revert put back: automatic correction leaves it alone while the definition version is this one."""
+
+    run_id: str  # the reverted run
+    held_at: datetime
+    definition_version: str
+
+
 class RunState(Protocol):
     """What a run keeps between runs: runs, locks, watermarks, links, observations, audit, SLA clocks."""
 
@@ -151,7 +165,9 @@ class RunState(Protocol):
 
     def links_for_salesforce(self, salesforce_ids: Sequence[str]) -> dict[str, str]: ...
 
-    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], datetime]: ...
+    def first_observed(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Observed]:
+        """Per record: the stage leadsync last saw it in (or moved it into) and since when (see `mapping.sla`)."""
+        ...
 
     def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]: ...
 
@@ -174,8 +190,13 @@ class RunState(Protocol):
 
     def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[tuple[str, str]], at: datetime) -> None: ...
 
-    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
-        """Lead stages, identity links and watermarks of a finished window, in one transaction."""
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime],
+                            observed_at: datetime | None = None) -> None:
+        """Lead stages, identity links and watermarks of a finished window, in one transaction.
+
+        `observed_at` is the run's instant (its as-of): a record first seen in a stage without a recorded entry
+        is dated by it, so the next run reports the SLA start this one did (default: the wall clock).
+        """
         ...
 
     def done_keys(self, kind: str) -> set[str]:
@@ -244,4 +265,16 @@ class RunState(Protocol):
 
     def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
         """Cache what a lookup found (upsert); None records an id the system did not know."""
+        ...
+
+    def hold(self, keys: Sequence[tuple[str, str]], definition_version: str, run_id: str, at: datetime) -> None:
+        """Keep these records from automatic correction under `definition_version` (a revert put them back)."""
+        ...
+
+    def holds(self, keys: Sequence[tuple[str, str]], definition_version: str) -> dict[tuple[str, str], Hold]:
+        """The holds on those of `keys` that apply under `definition_version`."""
+        ...
+
+    def release(self, keys: Sequence[tuple[str, str]] | None = None, run_id: str | None = None) -> list[tuple[str, str]]:
+        """Lift holds (of these records, of one reverted run, or all); the records lifted."""
         ...

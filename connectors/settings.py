@@ -9,10 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
+from mapping.api_names import api_name_problem
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -40,6 +41,15 @@ class SalesforceSettings(BaseSettings):
     api_version: str = "59.0"
     timeout_s: float = Field(default=60.0, gt=0)
     sla_flag_field: str | None = None  # a Lead datetime field set to the breach instant; unset: a Task for the owner
+
+    @field_validator("sla_flag_field")
+    @classmethod
+    def _an_api_name(cls, value: str | None) -> str | None:
+        """It goes into SOQL select lists: an API name, so it can never change a query's shape."""
+        problem = api_name_problem("salesforce", value) if value is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
     @property
     def auth(self) -> SalesforceAuth:
@@ -78,7 +88,7 @@ class RunSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEADSYNC_", extra="ignore")
 
     definitions: Path = Path("definitions")
-    database_url: str = "sqlite:///.leadsync/state.db"
+    database_url: SecretStr = SecretStr("sqlite:///.leadsync/state.db")  # may hold a password: unwrapped by the store only
     budget_share: float = Field(default=0.20, gt=0, le=1)  # of the daily API budget one run may use
     overlap_s: int = Field(default=300, ge=0)  # incremental windows start this much before the watermark
     max_changes: int = Field(default=500, ge=0)  # blast radius: records one run may change …
@@ -95,4 +105,4 @@ def build(settings_class: type[S], **overrides: Any) -> S:
         error = exc.errors(include_url=False)[0]
         prefix = str(settings_class.model_config.get("env_prefix", ""))
         variable = prefix + "_".join(str(part) for part in error["loc"]).upper()
-        raise ConfigurationError(variable, str(error["msg"])) from None
+        raise ConfigurationError(variable, str(error["msg"]).removeprefix("Value error, ")) from None

@@ -53,9 +53,12 @@ def run_backfill(
     batch_hook: BatchHook | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> BackfillReport:
-    """Plan (and unless `dry_run`, apply) every chunk not yet done; chunks of dry runs are never checkpointed."""
+    """Plan (and unless `dry_run`, apply) every chunk not yet done; chunks of dry runs are never checkpointed.
+
+    The range stops at the wall clock: a chunk of the future would be checkpointed as done before it happened.
+    """
     report = BackfillReport()
-    windows = list(chunk_windows(start, end, chunk))
+    windows = list(chunk_windows(start, min(end, services.clock()), chunk))
     done = services.state.done_keys(CHECKPOINT_KIND)
     for number, window in enumerate(windows, start=1):
         key = chunk_key(window, systems, dry_run)

@@ -88,19 +88,23 @@ def impact(
     against: Annotated[Path | None, typer.Option("--against", help="The current definition (default: $LEADSYNC_DEFINITIONS, else ./definitions).")] = None,
     live: Annotated[bool, typer.Option("--live", help="Pull fresh through the connectors (reads only) instead of replaying the state store.")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object for machines.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object for machines, every affected lead included (affected_leads).")] = False,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write every affected lead to this CSV file, one row each.")] = None,
 ) -> None:
     """Preview a definition change: replay the known leads through both definitions and show what would change."""
     from flows.cli_run import _as_of, _guarded
-    from flows.impact_render import impact_markdown
+    from flows.impact_render import impact_csv, impact_markdown
 
     err = Console(stderr=True)
     old_definition, new_definition = load_or_exit(against, err), load_or_exit(new, err)
     instant = _as_of(as_of, "--as-of")
     result = _guarded(lambda: _run_impact(old_definition, new_definition, instant, live,
                                           (str(definitions_directory(against)), str(new))))
-    summary = {**result.impact.as_dict(), "source": result.source, "old_label": result.old_label,
-               "new_label": result.new_label}
+    summary = result.summary()
+    if csv_file is not None:
+        csv_file.parent.mkdir(parents=True, exist_ok=True)
+        csv_file.write_text(impact_csv(summary), encoding="utf-8")
+        err.print(f"wrote {csv_file} ({len(summary['affected_leads'])} affected leads)", markup=False, highlight=False)
     if as_json:
         typer.echo(json.dumps(summary, sort_keys=True))
         return

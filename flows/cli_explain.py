@@ -73,8 +73,8 @@ def _notes(story: dict[str, Any]) -> list[str]:
     notes = [f"  would write {c['system']} {c['field']}: {c['before']!r} → {c['after']!r}"
              for c in story["planned_corrections"]]
     notes += [f"  skipped in {s['system']}: {s['reason']}" for s in story["skipped"]]
-    if story["violation"]:
-        notes.append(f"  VIOLATION of {story['violation']['stage']}: fails {'; '.join(story['violation']['failing'])}")
+    notes += [f"  VIOLATION in {v['system']} {v['record_id']} of {v['stage']}: fails {'; '.join(v['failing'])}"
+              for v in story["violations"]]
     sla = story["sla"]
     if sla:
         notes.append(f"  SLA {sla['stage']}: {sla['state']}; started {sla['started_at']}"
@@ -85,6 +85,9 @@ def _notes(story: dict[str, Any]) -> list[str]:
               for d in story["duplicates"]]
     if story["locked"]:
         notes.append("  LOCKED: excluded from automatic correction")
+    notes += [f"  HELD: {h['system']} {h['record_id']} was put back by a revert of run {h['reverted_run']} on "
+              f"{h['since']}; automatic correction leaves it alone until the definition changes or "
+              f"`leadsync release {h['record_id']}`" for h in story.get("held", [])]
     return notes
 
 

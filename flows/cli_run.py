@@ -19,7 +19,8 @@ from rich.table import Table
 from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
 from flows.owner_names import name_report_owners
 from flows.render import corrections_by_rule, iso, plan_document, sla_by_state
-from flows.sync_run import RunReport
+from flows.sync_run import FutureAsOfError, RunReport, check_as_of
+from mapping.business_time import CLOCK_LATEST, EARLIEST, clock_range
 from mapping.errors import DefinitionError
 
 EXIT_FAILED, EXIT_BLOCKED = 1, 3
@@ -32,15 +33,36 @@ class System(StrEnum):
     HUBSPOT = "hubspot"
 
 
-def _as_of(value: str | None, option: str = "--as-of") -> datetime:
+def _instant(value: str | None, option: str) -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         message = f"{value!r} is not an ISO 8601 instant, e.g. 2026-11-23T15:00:00Z"
         raise typer.BadParameter(message, param_hint=f"'{option}'") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first instant a datetime holds in UTC
+        raise typer.BadParameter(f"{value!r} lies outside the years 1-9999 in UTC", param_hint=f"'{option}'") from None
+
+
+def _as_of(value: str | None, option: str = "--as-of") -> datetime:
+    """The instant decisions and SLA clocks are evaluated at: one the business calendar can measure from."""
+    instant = _instant(value, option)
+    if not clock_range(instant):
+        message = (f"{value!r} lies outside {EARLIEST:%Y-%m-%d} to {CLOCK_LATEST:%Y-%m-%d}, the instants the business "
+                   "calendar can run SLA clocks at")
+        raise typer.BadParameter(message, param_hint=f"'{option}'")
+    return instant
+
+
+def _not_ahead(instant: datetime, option: str = "--as-of") -> None:
+    """An applying run writes, flags and moves watermarks now: refuse an as-of beyond the wall clock (exit 2)."""
+    try:
+        check_as_of(instant, datetime.now(UTC), applying=True)
+    except FutureAsOfError as exc:
+        raise typer.BadParameter(f"{exc}, or add --dry-run", param_hint=f"'{option}'") from None
 
 
 def _guarded(action: Any) -> Any:
@@ -74,7 +96,8 @@ def _services(definitions: Path | None) -> Any:
 def sync_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; write nothing.")] = False,
     allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change", help="Override the blast-radius guard.")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Decide and evaluate SLAs as of this ISO instant "
+                                                      "(default: now); a future one only with --dry-run.")] = None,
     as_json: JsonOption = False,
     definitions: DefinitionsOption = None,
 ) -> None:
@@ -82,6 +105,8 @@ def sync_command(
     from flows.sync_run import run_sync
 
     instant = _as_of(as_of, "--as-of")
+    if not dry_run:
+        _not_ahead(instant)
 
     def action() -> RunReport:
         with _services(definitions) as services:
@@ -100,7 +125,8 @@ def plan_command(
     as_json: JsonOption = False,
     definitions: DefinitionsOption = None,
 ) -> None:
-    """The plan a sync would make now (a dry run): corrections, SLA clocks, stages, violations, unmapped, duplicates."""
+    """The plan a sync would make now (a dry run): every lead's decision, corrections, SLA clocks, stages,
+    violations, unmapped, duplicates; exit 3 when a guard would block the real sync."""
     from flows.provision_run import plan_stages
     from flows.sync_run import run_sync
 
@@ -108,7 +134,7 @@ def plan_command(
 
     def action() -> tuple[RunReport, Any]:
         with _services(definitions) as services:
-            report = run_sync(services, as_of=instant, dry_run=True)
+            report = run_sync(services, as_of=instant, dry_run=True, keep_decisions=as_json)
             if as_json:
                 name_report_owners(services, report)
             return report, plan_stages(services)
@@ -118,6 +144,7 @@ def plan_command(
         typer.echo(json.dumps(plan_document(report, stages), ensure_ascii=False))
     else:
         _print_report(report, False)
+    _exit_for(report)
 
 
 def backfill_command(
@@ -127,7 +154,8 @@ def backfill_command(
     apply: Annotated[bool, typer.Option("--apply", help="Write corrections (default: dry run).")] = False,
     chunk_days: Annotated[int, typer.Option("--chunk-days", min=1, max=90)] = 7,
     allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now); "
+                                                      "a future one only without --apply.")] = None,
     definitions: DefinitionsOption = None,
 ) -> None:
     """Walk a past time range in chunks (checkpointed: rerun a failed backfill to resume)."""
@@ -135,7 +163,9 @@ def backfill_command(
 
     from flows.backfill_run import run_backfill
 
-    begin, finish, instant = _as_of(start, "--start"), _as_of(end, "--end"), _as_of(as_of, "--as-of")
+    begin, finish, instant = _instant(start, "--start"), _instant(end, "--end"), _as_of(as_of, "--as-of")
+    if apply:
+        _not_ahead(instant)
     if finish <= begin:
         raise typer.BadParameter("must be after --start", param_hint="'--end'")
     chosen = [s.value for s in systems] if systems else [s.value for s in System]
@@ -155,7 +185,8 @@ def backfill_command(
 
 
 def sla_command(
-    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Sweep as of this ISO instant, not in the future "
+                                                      "(default: now).")] = None,
     as_json: JsonOption = False,
     definitions: DefinitionsOption = None,
 ) -> None:
@@ -163,6 +194,7 @@ def sla_command(
     from flows.sweep_run import run_sla_sweep
 
     instant = _as_of(as_of)
+    _not_ahead(instant)
 
     def action() -> Any:
         with _services(definitions) as services:
@@ -227,7 +259,33 @@ def revert_command(
 
     report = _guarded(action)
     Console().print(f"reverted {len(report.reverted)} write(s); {len(report.changed_since)} left alone because "
-                    "someone changed them since", markup=False)
+                    "someone changed them since; the reverted records are held from automatic correction until "
+                    "the definition changes or `leadsync release`", markup=False)
+
+
+def release_command(
+    record_ids: Annotated[list[str] | None, typer.Argument(help="Salesforce or HubSpot ids of held records.")] = None,
+    run: Annotated[str | None, typer.Option("--run", help="Release every record a revert of this run held.")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Release every held record.")] = False,
+) -> None:
+    """Let automatic correction touch records a revert put back (before the definition changes)."""
+    from connectors.settings import RunSettings, build
+    from flows.services import system_of_id
+    from flows.state_adapter import open_run_state
+
+    if not (record_ids or run or everything) or (everything and (record_ids or run)):
+        raise typer.BadParameter("give record ids, --run RUN_ID, or --all (alone)")
+    keys = None
+    if record_ids:
+        unknown = [i for i in record_ids if system_of_id(i) is None]
+        if unknown:
+            raise typer.BadParameter(f"not a Salesforce or HubSpot id: {', '.join(unknown)}", param_hint="RECORD_IDS")
+        keys = [(str(system_of_id(i)), i) for i in record_ids]
+    state = _guarded(lambda: open_run_state(build(RunSettings).database_url))
+    lifted = _guarded(lambda: state.release(keys=keys, run_id=run))
+    # The next sync reads them again even if nothing changed since: releasing means "correct them now".
+    _guarded(lambda: state.add_revisits([(system, record_id, "released") for system, record_id in lifted]))
+    Console().print(f"released {len(lifted)} held record(s); the next sync reads them again", markup=False)
 
 
 def runs_command(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20, as_json: JsonOption = False) -> None:
@@ -254,6 +312,9 @@ def _print_report(report: RunReport, as_json: bool) -> None:
     console.print(f"{report.kind} {report.run_id} — {report.status} as of {iso(report.as_of)}", markup=False)
     if report.message:
         console.print(report.message, markup=False, style="yellow")
+    if report.would_block:
+        console.print(f"the real run would be blocked: {report.would_block} (exit 3; --allow-mass-change overrides)",
+                      markup=False, style="yellow")
     table = Table("measure", "value")
     for key, value in report.counts().items():
         table.add_row(key, str(value))
@@ -265,7 +326,8 @@ def _print_report(report: RunReport, as_json: bool) -> None:
 
 
 def _exit_for(report: RunReport) -> None:
-    if report.status == "blocked":
+    """A dry run exits as the real run would: 3 when a guard would block it."""
+    if report.status == "blocked" or report.would_block:
         raise typer.Exit(EXIT_BLOCKED)
     if report.status not in ("succeeded", "dry_run"):
         raise typer.Exit(EXIT_FAILED)

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+
+from connectors.definition_files import definitions_directory
 
 sandbox_app = typer.Typer(help="Local emulators of Salesforce and HubSpot for demos, tests and benchmarks.",
                           no_args_is_help=True)
@@ -26,16 +29,26 @@ def serve(
     port_salesforce: Annotated[int, typer.Option("--port-salesforce", min=0, max=65535)] = 0,
     port_hubspot: Annotated[int, typer.Option("--port-hubspot", min=0, max=65535)] = 0,
     provisioned: Annotated[bool, typer.Option("--provisioned", help="Seed as if the stages were provisioned.")] = False,
-    definitions: Annotated[Path | None, typer.Option("--definitions")] = None,
+    definitions: Annotated[Path | None, typer.Option(
+        "--definitions", help="Definition to seed from and to shape the schema by (default: $LEADSYNC_DEFINITIONS, "
+                              "else ./definitions).")] = None,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM. stdout: one JSON line; stderr: the same as `export LEADSYNC_…` lines
-    (a value chosen through LEADSYNC_SANDBOX_* is written as a reference to that variable, not printed)."""
+    (a value chosen through LEADSYNC_SANDBOX_* is written as a reference to that variable, not printed).
+    Exit 2 without a definition directory, 1 when the definition is invalid (every problem located)."""
     from connectors.sandbox.launch import run_sandbox
+    from flows.cli_definitions import load_or_exit
 
+    directory = definitions_directory(definitions)
+    if not directory.is_dir():
+        raise typer.BadParameter(f"{str(directory)!r} is not a directory of definition files: the sandbox seeds "
+                                 "its org and portal from a definition; pass --definitions DIR or set "
+                                 "LEADSYNC_DEFINITIONS", param_hint="'--definitions'")
+    load_or_exit(directory, Console(stderr=True))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with run_sandbox(leads=leads, seed=seed, empty=empty, latency_ms=latency_ms, jitter_ms=jitter_ms,
-                     definitions=definitions, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
+                     definitions=directory, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
         for line in export_lines(handle.env(), os.environ):
             print(line, file=sys.stderr)
         print("export REQUESTS_CA_BUNDLE=" + handle.facts()["salesforce"]["ca_bundle"], file=sys.stderr)

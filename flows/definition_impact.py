@@ -1,7 +1,8 @@
 """The `definition-impact` deployment (on demand): preview a definition change before adopting it.
 
 Replays the leads the state store knows (or, with `live`, a fresh read-only pull) through the current and the
-proposed definition; the result is a Prefect artifact and the "Definition impact" section of the next report.
+proposed definition; the result is a Prefect artifact (with a table of every affected lead) and the "Definition
+impact" section of the next report.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import Field
 
 from connectors.definition_files import definitions_directory, load_definition
@@ -46,8 +47,10 @@ def definition_impact(
                             labels=(str(definitions_directory(Path(current) if current else None)), proposed))
     finally:
         state.close()
-    summary = {**result.impact.as_dict(), "source": result.source, "old_label": result.old_label,
-               "new_label": result.new_label}
+    summary = result.summary()
     create_markdown_artifact(impact_markdown(summary), key="leadsync-definition-impact",
                              description=f"what adopting {proposed} would change")
+    if summary["affected_leads"]:  # the Markdown lists the first few; this table has every one
+        create_table_artifact(summary["affected_leads"], key="leadsync-definition-impact-leads",
+                              description=f"every lead adopting {proposed} would change")
     return summary

@@ -63,7 +63,7 @@ def _job(console: Console, out: Path, step: Callable[[str], None]) -> int:
             for value in diff.to_add:
                 console.print(f"  + {diff.system} {diff.field}: {value.value} ({value.stage})", markup=False)
         step("Dry run: the plan, before anything is written")
-        plan = run_sync(services, as_of=datetime.now(UTC), dry_run=True)
+        plan = run_sync(services, as_of=datetime.now(UTC), dry_run=True, keep_decisions=True)
         name_report_owners(services, plan)
         (out / "plan.json").write_text(json.dumps(plan_document(plan, provision.diffs), indent=1), encoding="utf-8")
         _summary(console, plan)
@@ -147,6 +147,7 @@ def _summary(console: Console, plan: RunReport) -> None:
         table.add_row(f"corrections: {rule}", str(count))
     for state, count in sla_by_state(plan).most_common():
         table.add_row(f"SLA: {state}", str(count))
+    table.add_row("the real run would be", f"blocked ({plan.would_block})" if plan.would_block else "applied")
     console.print(table)
 
 

@@ -20,7 +20,7 @@ from flows.batches import RunMemory, plan_batch
 from flows.services import CRM, MA, Services, SystemPorts
 from flows.sync_run import BEGINNING
 from mapping.compiled import CompiledDefinition
-from mapping.impact import Impact, Key, LeadOutcome, compare, known_values, plan_outcomes, values_to_create
+from mapping.impact import Impact, Replayed, compare, known_values, values_to_create
 
 IMPACT_KIND = "impact"
 LiveServices = Callable[[CompiledDefinition], AbstractContextManager[Services]]
@@ -32,6 +32,10 @@ class ImpactResult:
     source: str  # "snapshots" or "live"
     old_label: str
     new_label: str
+
+    def summary(self) -> dict[str, Any]:
+        """What the CLI prints, the flow returns and the report keeps: `Impact.as_dict()` with where it came from."""
+        return {**self.impact.as_dict(), "source": self.source, "old_label": self.old_label, "new_label": self.new_label}
 
 
 def run_impact(state: Any, settings: RunSettings, old: CompiledDefinition, new: CompiledDefinition, *,
@@ -48,27 +52,28 @@ def run_impact(state: Any, settings: RunSettings, old: CompiledDefinition, new: 
             existing = live_values(services)
         with live(new) as services:
             after = replay(services, as_of)
-    impact = compare(before, after, old.version, new.version, values_to_create(new, existing))
+    impact = compare(before, after, old, new, values_to_create(new, existing))
     result = ImpactResult(impact, "live" if live else "snapshots", *labels)
     if record:
         _record(state, result)
     return result
 
 
-def replay(services: Services, as_of: datetime) -> dict[Key, LeadOutcome]:
-    """Every lead the sources hold, planned as a dry run would plan it: one outcome per lead."""
+def replay(services: Services, as_of: datetime) -> Replayed:
+    """Every lead the sources hold, planned as a dry run would plan it: one outcome per lead, and its records."""
     memory = RunMemory()
-    found: dict[Key, LeadOutcome] = {}
+    found = Replayed()
     for system in (CRM, MA):
         for page in _pages(services, system, as_of):
             batch = plan_batch(services, system, page, as_of, memory)
-            partners = {p.ma.key: p.crm.key for p in batch.pairs if p.ma is not None and p.crm is not None}
-            found.update(plan_outcomes(batch.plan, partners))
+            found.add(batch.plan, batch.pairs)
     return found
 
 
 def _pages(services: Services, system: str, as_of: datetime) -> Iterator[list[dict[str, Any]]]:
-    yield from services.systems[system].source.iter_changed(TimeWindow(BEGINNING, as_of))
+    # Changes up to the as-of, never beyond the wall clock; an as-of before BEGINNING reads nothing.
+    end = max(BEGINNING, min(as_of, services.clock()))
+    yield from services.systems[system].source.iter_changed(TimeWindow(BEGINNING, end))
 
 
 def snapshot_services(state: Any, settings: RunSettings, compiled: CompiledDefinition) -> Services:
@@ -93,6 +98,5 @@ def live_values(services: Services) -> dict[str, set[str]]:
 
 def _record(state: Any, result: ImpactResult) -> None:
     run_id = state.start_run(IMPACT_KIND, {"source": result.source, "old": result.old_label, "new": result.new_label})
-    state.save_findings(run_id, {"impact": [{**result.impact.as_dict(), "source": result.source,
-                                             "old_label": result.old_label, "new_label": result.new_label}]})
+    state.save_findings(run_id, {"impact": [result.summary()]})
     state.finish_run(run_id, "succeeded", {"leads": result.impact.leads, "changed": len(result.impact.changed)})

@@ -20,11 +20,16 @@ def as_task(name: str, thunk: Callable[[], Any]) -> Any:
 
 
 def run_instant() -> datetime:
-    """A scheduled run covers its slot: use the scheduled start, else now (also for late or manual runs)."""
+    """A scheduled run covers its slot: use the scheduled start, else now (also for late or manual runs).
+
+    A plain `datetime`: Prefect hands a pendulum DateTime, whose differences do not divide like timedeltas.
+    """
     scheduled = flow_run.scheduled_start_time
+    now = datetime.now(UTC)
     if isinstance(scheduled, datetime):
-        return min(scheduled.astimezone(UTC), datetime.now(UTC))
-    return datetime.now(UTC)
+        utc = scheduled.astimezone(UTC)
+        return min(datetime(*utc.timetuple()[:6], utc.microsecond, tzinfo=UTC), now)
+    return now
 
 
 def publish_run(report: RunReport, key: str) -> None:

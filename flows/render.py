@@ -18,7 +18,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[str, Any]:
-    """The plan as one JSON object: corrections, sla, stages, violations, unmapped, duplicates.
+    """The plan as one JSON object: the guards' verdict, every lead's decision (when kept), corrections, sla, stages,
+    violations, unmapped, duplicates.
 
     An SLA entry's `owner_name` stands beside its `owner_id`: null when the owner is unknown or the run did not
     look names up (`flows.owner_names.name_report_owners`).
@@ -27,7 +28,14 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
         "run_id": report.run_id,
         "as_of": iso(report.as_of),
         "status": report.status,
+        "would_block": report.would_block or None,
         "counts": report.counts(),
+        "decisions": None if report.decisions is None else [
+            {"system": d.system, "record_id": d.record_id,
+             "partner": {"system": d.partner[0], "record_id": d.partner[1]} if d.partner else None,
+             "stage": d.stage, "rule": d.rule, "sources": list(d.sources)}
+            for d in report.decisions
+        ],
         "corrections": [
             {"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
              "stage_before": c.stage_before, "stage_after": c.stage_after, "rule": c.rule, "reason": c.reason,
@@ -53,6 +61,8 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
                        for v in report.violations],
         "unmapped": [{"system": u.system, "field": u.field, "value": u.value, "count": u.count,
                       "sample_ids": list(u.sample_ids)} for u in report.unmapped],
+        "quarantined": [{"system": q.system, "record_id": q.record_id, "field": q.field, "code": q.code,
+                         "value": q.value} for q in report.quarantined],
         "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
                         "other_ids": list(d.other_ids)} for d in report.duplicates],
     }
@@ -100,4 +110,6 @@ def run_markdown(report: RunReport) -> str:
                             ((v.system, v.record_id, v.stage, "; ".join(v.failing)) for v in report.violations))]
     if report.message:
         parts[1:1] = ["", f"**{report.message}**"]
+    if report.would_block:
+        parts[1:1] = ["", f"**The real run would be blocked** — {report.would_block}"]
     return "\n".join(parts) + "\n"

@@ -86,6 +86,8 @@ def report_sections(services: Services, data: ReportData) -> list[Section]:
           for v in findings.get("violations", [])]),
         ("Unmapped values", ["system", "field", "value", "records"],
          [(u["system"], u["field"], u["value"], u["count"]) for u in findings.get("unmapped", [])]),
+        ("Quarantined values (the records were planned without them)", ["system", "record", "field", "code", "value"],
+         [(q["system"], q["record_id"], q["field"], q["code"], q["value"]) for q in findings.get("quarantined", [])]),
         ("Duplicates (never merged: for people to resolve)", ["email", "system", "records"],
          [(d["email"], d["system"], ", ".join(d["record_ids"])) for d in findings.get("duplicates", [])]),
         ("Writes refused or skipped (quarantined: the rest of the batch went on)",
@@ -107,7 +109,8 @@ def _impact_section(impact: dict[str, Any] | None) -> list[Section]:
         ("resolved stage changes", "stage_changed"), ("newly breached SLA", "newly_breached"),
         ("no longer breached", "no_longer_breached"), ("new definition violations", "new_violations"))]
     rows += [(f"corrections in {system}", f"{n['old']} → {n['new']}") for system, n in impact["corrections"].items()]
-    rows += [(f"{m['from']} → {m['to']}", m["leads"]) for m in impact["transition_matrix"] if m["from"] != m["to"]]
+    rows += [(f"{m['from']} → {m['to']}" + (" (renamed key: nothing written changes)" if m.get("renamed") else ""),
+              m["leads"]) for m in impact["transition_matrix"] if m["from"] != m["to"]]
     return [(title, ["what would change", "leads"], rows)]
 
 

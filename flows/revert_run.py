@@ -35,6 +35,9 @@ def run_revert(services: Services, reverted_run: str, *, as_of: datetime) -> Rev
                 report.results[system] = apply_corrections(services, run_id, system, undo)
                 report.reverted += undo
         state.mark_reverted(reverted_run, [(c.system, c.record_id, c.field) for c in report.reverted])
+        # The undo sticks: the next syncs leave these records alone until the definition changes or a release.
+        state.hold(sorted({(c.system, c.record_id) for c in report.reverted}), services.compiled.version,
+                   reverted_run, as_of)
     state.finish_run(run_id, "succeeded", {"reverted": len(report.reverted), "changed_since": len(report.changed_since)})
     return report
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.ports import EvidenceSource, LeadSource, OwnerDirectory, PicklistAdmin, SlaFlagWriter, StageWriter
@@ -14,6 +16,11 @@ from mapping.sla import SlaEvaluator
 CRM = "salesforce"
 MA = "hubspot"
 SALESFORCE_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+
+
+def wall_clock() -> datetime:
+    """Now, in UTC: what watermarks and applying runs are held to (a run's as-of may differ in a dry run)."""
+    return datetime.now(UTC)
 
 
 def system_of_id(identifier: str) -> str | None:
@@ -46,6 +53,7 @@ class Services:
     state: Any  # connectors.state.StateStore (typed loosely to keep flows free of a concrete store)
     settings: RunSettings
     sla: SlaEvaluator = field(init=False)
+    clock: Callable[[], datetime] = wall_clock  # tests pass a fixed one
 
     def __post_init__(self) -> None:
         self.sla = SlaEvaluator(self.compiled)

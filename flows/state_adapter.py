@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from connectors.store.sql_state import SqlRunState
 from connectors.store.sql_state import open_run_state as _open
 
 
-def open_run_state(url: str) -> SqlRunState:
+def open_run_state(url: str | SecretStr) -> SqlRunState:
     return _open(url)

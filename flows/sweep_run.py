@@ -11,7 +11,7 @@ from flows.batches import RunMemory, plan_batch
 from flows.locks import WRITES_LOCK, waiting_lock
 from flows.owner_names import name_report_owners
 from flows.services import Services
-from flows.sync_run import LOCK_TTL, RunReport, flag_sla
+from flows.sync_run import LOCK_TTL, RunReport, check_as_of, flag_sla
 
 READ_CHUNK = 200
 
@@ -24,6 +24,8 @@ class SweepReport:
 
 
 def run_sla_sweep(services: Services, *, as_of: datetime) -> SweepReport:
+    """Raises FutureAsOfError for an `as_of` beyond the wall clock: a sweep flags breaches in the CRM."""
+    check_as_of(as_of, services.clock(), applying=True)
     state = services.state
     run_id = state.start_run("sla_sweep", {})
     report = RunReport(run_id, "sla_sweep", as_of, dry_run=False)

@@ -33,4 +33,7 @@ def sync(
     logger.info("sync %s: %s", report.status, report.counts())
     if report.status == "blocked":
         return Failed(message=f"blocked by the blast-radius guard: {report.message}")  # type: ignore[return-value]
-    return {"run_id": report.run_id, "status": report.status, **report.counts()}
+    if report.would_block:
+        logger.warning("the real run would be blocked: %s", report.would_block)
+    return {"run_id": report.run_id, "status": report.status, "would_block": report.would_block or None,
+            **report.counts()}

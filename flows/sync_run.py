@@ -2,27 +2,29 @@
 
 Plain functions over the ports; the Prefect flows wrap them. A dry run stops before anything is written to
 either system. Watermarks move only when every batch of the window is recorded, so a failed or interrupted run
-is resumed by running again.
+is resumed by running again. The pull never reads beyond the wall clock and watermarks never pass it: a run's
+as-of moves the decision and SLA clock, and only a dry run may look ahead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
 from connectors.errors import BudgetExhaustedError, RunLockedError
-from connectors.ports import TimeWindow
+from connectors.ports import Snapshot, TimeWindow
 from flows.apply import ApplyResult, apply_corrections, settle_pending
 from flows.batches import BatchResult, RunMemory, plan_batch
 from flows.locks import WRITES_LOCK, waiting_lock
 from flows.services import CRM, MA, Services
-from mapping.guards import BlastRadius, blast_radius, hold_back_loops
+from mapping.guards import BlastRadius, blast_radius, hold_back, hold_back_loops
 from mapping.match import DuplicateFinding, LeadPair
-from mapping.plan import Correction, Skipped, Violation
-from mapping.quarantine import UnmappedValue
+from mapping.plan import Correction, Decided, Skipped, SkipReason, Violation, instant_text
+from mapping.quarantine import QuarantinedValue, UnmappedValue
+from mapping.records import CanonicalLead
 from mapping.sla import SlaEntry
 
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
@@ -57,13 +59,18 @@ class RunReport:
     revisited: list[tuple[str, str]] = field(default_factory=list)
     message: str = ""
     owner_names: dict[str, str] = field(default_factory=dict)  # owner id -> name, where a run looked them up
+    would_block: str = ""  # a dry run: the guard that would stop the real run, and why ("" = it would go ahead)
+    decisions: list[Decided] | None = None  # every lead's verdict, kept only when asked (`plan --json`)
+
+    quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
 
     def counts(self) -> dict[str, int]:
         return {
             "records_seen": self.records_seen, "leads": self.leads, "corrections": len(self.corrections),
             "records_corrected": len({(c.system, c.record_id) for c in self.corrections}),
             "skipped": len(self.skipped), "violations": len(self.violations), "duplicates": len(self.duplicates),
-            "unmapped_values": len(self.unmapped), "sla_clocks": len(self.sla),
+            "unmapped_values": len(self.unmapped), "quarantined_values": len(self.quarantined),
+            "sla_clocks": len(self.sla),
             "applied": sum(r.applied for r in self.applied.values()),
             "failed": sum(len(r.failed) for r in self.applied.values()),
             "stale": sum(len(r.stale) for r in self.applied.values()),
@@ -83,11 +90,16 @@ def run_sync(
     advance_watermarks: bool = True,
     run_id: str | None = None,
     batch_hook: BatchHook | None = None,
+    keep_decisions: bool = False,
 ) -> RunReport:
-    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task."""
+    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task.
+
+    Raises FutureAsOfError for an applying run as of an instant beyond the wall clock.
+    """
+    check_as_of(as_of, services.clock(), applying=not dry_run)
     state = services.state
     run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
-    report = RunReport(run_id, kind, as_of, dry_run)
+    report = RunReport(run_id, kind, as_of, dry_run, decisions=[] if keep_decisions else None)
     hook = batch_hook or (lambda _name, thunk: thunk())
     try:
         with state.lock(kind, run_id, LOCK_TTL):
@@ -112,12 +124,18 @@ def _run(
     advance_watermarks: bool,
     hook: BatchHook,
 ) -> None:
-    report.windows = windows or incremental_windows(services, report.as_of)
+    if not windows:
+        report.windows, report.message = incremental_windows(services, report.as_of), _distrusted_watermarks(services)
+    else:
+        report.windows = windows
     observations = _plan_all(services, report, hook)
     services.state.save_findings(report.run_id, findings(report))
     _hold_back_loops(services, report)
+    _hold_back_reverted(services, report)
     report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
                                 services.settings.max_change_share)
+    if report.blast.exceeded and not allow_mass_change and report.dry_run:
+        report.would_block = f"blast_radius: {report.blast.describe()}"
     if report.blast.exceeded and not allow_mass_change and not report.dry_run:
         report.status, report.message = "blocked", report.blast.describe()
         services.state.record_planned(report.run_id, report.corrections, report.skipped, "blocked")
@@ -139,8 +157,10 @@ def _run(
         _record_revisits(services, report)
     if report.applied:
         services.state.save_findings(report.run_id, findings(report))
-    marks = {s: w.end for s, w in report.windows.items()} if advance_watermarks else {}
-    services.state.record_observations(observations, marks)
+        _refresh_snapshots(services, report)
+    now = services.clock()
+    marks = {s: min(w.end, now) for s, w in report.windows.items()} if advance_watermarks else {}
+    services.state.record_observations(_as_left(observations, report), marks, report.as_of)
     report.status = "succeeded"
 
 
@@ -158,6 +178,8 @@ def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
         "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
                         "other_ids": list(d.other_ids)} for d in report.duplicates[:FINDINGS_LIMIT]],
         "write_failures": write_failures(report)[:FINDINGS_LIMIT],
+        "quarantined": [{"system": q.system, "record_id": q.record_id, "field": q.field, "code": q.code,
+                         "value": q.value} for q in report.quarantined[:FINDINGS_LIMIT]],
     }
 
 
@@ -171,13 +193,98 @@ def write_failures(report: RunReport) -> list[dict[str, Any]]:
     return rows
 
 
+class FutureAsOfError(ValueError):
+    """An applying run was asked to run as of an instant beyond the wall clock."""
+
+    def __init__(self, as_of: datetime, now: datetime) -> None:
+        super().__init__(f"{as_of.isoformat()} is in the future (now {now.isoformat()}): an applying run writes, "
+                         "flags SLA breaches and moves watermarks now; look ahead with a dry run "
+                         "(leadsync plan --as-of)")
+
+
+def check_as_of(as_of: datetime, now: datetime, *, applying: bool) -> None:
+    """Refuse an applying run as of the future; a dry run may look ahead (only its decision and SLA clock move)."""
+    if applying and as_of > now:
+        raise FutureAsOfError(as_of, now)
+
+
 def incremental_windows(services: Services, as_of: datetime) -> dict[str, TimeWindow]:
+    """Since each watermark (minus the overlap) up to the as-of instant, never beyond the wall clock.
+
+    A watermark beyond the wall clock cannot be trusted (an older version stored a future as-of): that system is
+    pulled from the beginning again. An as-of before the watermark gives an empty window.
+    """
     overlap = timedelta(seconds=services.settings.overlap_s)
+    now = services.clock()
+    end = min(as_of, now)
     windows = {}
     for system in (CRM, MA):
         mark = services.state.watermark(system)
-        windows[system] = TimeWindow((mark - overlap) if mark else BEGINNING, as_of)
+        start = BEGINNING if mark is None or mark > now else mark - overlap
+        windows[system] = TimeWindow(min(start, end), end)
     return windows
+
+
+def _distrusted_watermarks(services: Services) -> str:
+    now = services.clock()
+    future = [f"{system} ({mark.isoformat()})" for system in (CRM, MA)
+              if (mark := services.state.watermark(system)) is not None and mark > now]
+    return f"watermark beyond the wall clock, pulled from the beginning: {', '.join(future)}" if future else ""
+
+
+def _as_left(observations: list[LeadPair], report: RunReport) -> list[LeadPair]:
+    """The observed leads as this run left them: a record its writes moved is in its new stage since the run's
+    as-of (the SLA start the run reported), so the next run reports the same start."""
+    moved = _moved(report)
+    if not moved:
+        return observations
+    return [replace(pair, crm=_moved_lead(pair.crm, moved, report.as_of), ma=_moved_lead(pair.ma, moved, report.as_of))
+            for pair in observations]
+
+
+def _written(report: RunReport) -> list[Correction]:
+    """The corrections that landed (verified, not refused, not stale), in write order."""
+    missed = {(c.system, c.record_id) for result in report.applied.values()
+              for c in [*(c for c, _ in result.failed), *(c for c, _ in result.stale), *result.not_verified]}
+    return sorted((c for c in report.corrections if c.system in report.applied and (c.system, c.record_id) not in missed),
+                  key=lambda c: c.step)
+
+
+def _refresh_snapshots(services: Services, report: RunReport) -> None:
+    """Snapshots hold what this run wrote, so a replay (`definitions impact`) starts from the systems as they are now,
+    not from before our own corrections."""
+    for system in report.applied:
+        patches: dict[str, list[Correction]] = {}
+        for correction in _written(report):
+            if correction.system == system:
+                patches.setdefault(correction.record_id, []).append(correction)
+        if patches:
+            kept = services.state.snapshots(system, sorted(patches))
+            services.state.save_snapshots([_patched(s, patches[s.record_id], report.as_of) for s in kept])
+
+
+def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> Snapshot:
+    record = dict(snapshot.record)
+    values = record if snapshot.system == CRM else dict(record.get("properties") or {})
+    history = list(snapshot.history)
+    for c in written:
+        values.update({c.field: c.after, **dict(c.extras)})
+        if snapshot.system == CRM:  # the history row Salesforce itself adds for a tracked field
+            history.append({"LeadId": c.record_id, "Field": c.field, "OldValue": c.before, "NewValue": c.after,
+                            "CreatedDate": instant_text(CRM, as_of)})
+    if snapshot.system != CRM:
+        record["properties"] = values
+    return replace(snapshot, record=record, history=history)
+
+
+def _moved(report: RunReport) -> dict[tuple[str, str], str]:
+    return {(c.system, c.record_id): c.stage_after for c in _written(report)}
+
+
+def _moved_lead(lead: CanonicalLead | None, moved: dict[tuple[str, str], str], as_of: datetime) -> CanonicalLead | None:
+    if lead is None or lead.key not in moved:
+        return lead
+    return replace(lead, stage=moved[lead.key], stage_entered_at=as_of)
 
 
 def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[LeadPair]:
@@ -192,6 +299,7 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[Le
             services.state.save_snapshots(batch.snapshots)
             observed += batch.pairs
     report.unmapped = memory.quarantine.unmapped
+    report.quarantined = memory.quarantine.values
     return observed
 
 
@@ -224,7 +332,18 @@ def _absorb(report: RunReport, batch: BatchResult) -> None:
     report.skipped += batch.plan.skipped
     report.violations += batch.plan.violations
     report.sla += batch.plan.sla
+    if report.decisions is not None:
+        report.decisions += batch.plan.decisions
     report.duplicates += [d for d in batch.duplicates if d not in report.duplicates]
+
+
+def _hold_back_reverted(services: Services, report: RunReport) -> None:
+    """A revert sticks: records it put back are left alone under the definition version they were reverted in."""
+    keys = sorted({(c.system, c.record_id) for c in report.corrections})
+    held = services.state.holds(keys, services.compiled.version) if keys else {}
+    if held:
+        report.corrections, skipped = hold_back(report.corrections, held, SkipReason.REVERTED)
+        report.skipped += skipped
 
 
 def _hold_back_loops(services: Services, report: RunReport) -> None:

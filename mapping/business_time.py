@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-__all__ = ["HORIZON", "BusinessCalendar", "Interval", "add", "add_many", "elapsed", "measure"]
+__all__ = ["CLOCK_LATEST", "EARLIEST", "HORIZON", "LATEST", "BusinessCalendar", "Interval", "add", "add_many",
+           "clock_range", "elapsed", "in_range", "measure"]
 
 Interval = tuple[time, time]
 WeekHours = tuple[tuple[Interval, ...], ...]
@@ -28,6 +29,13 @@ _US_PER_DAY = 86_400_000_000
 _HORIZON_US = HORIZON.days * _US_PER_DAY
 _MIDNIGHT = time(0)
 _YEARS = range(1900, 2200)  # a guard: a CRM's 0001-01-01 must not build tables for 2,000 years
+EARLIEST = datetime(_YEARS.start, 1, 1, tzinfo=UTC)
+LATEST = datetime(_YEARS.stop, 1, 1, tzinfo=UTC)
+"""Every instant the calendar takes or gives lies in [EARLIEST, LATEST) (UTC); others raise ValueError."""
+CLOCK_LATEST = LATEST - HORIZON
+"""A clock may start before this: any deadline `add` can reach from there (HORIZON at most) is before LATEST."""
+_EARLIEST_US = (EARLIEST - _EPOCH) // timedelta(microseconds=1)
+_LATEST_US = (LATEST - _EPOCH) // timedelta(microseconds=1)
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -168,7 +176,8 @@ def elapsed(calendar: BusinessCalendar, start: datetime, end: datetime) -> timed
     """Business time between two aware instants; negative when `end` is before `start` (antisymmetric).
 
     Only working intervals on non-holiday local days count; each is measured in real elapsed time, so a
-    shift spanning a DST switch is an hour shorter or longer than its wall-clock length.
+    shift spanning a DST switch is an hour shorter or longer than its wall-clock length. Both instants must lie in
+    [EARLIEST, LATEST) (else ValueError).
     """
     return measure(calendar, start, (), end)[1]
 
@@ -178,7 +187,8 @@ def add(calendar: BusinessCalendar, start: datetime, duration: timedelta) -> dat
 
     Outside working hours the clock waits for the next working interval; an interval's end is a valid
     answer (4 h from Friday 13:00 on 09:00–17:00 is Friday 17:00, not Monday 09:00). Zero gives `start`.
-    Raises ValueError for a negative duration, or when the answer lies beyond `HORIZON` after `start`.
+    Raises ValueError for a negative duration, a start outside [EARLIEST, LATEST), or when the answer lies beyond
+    `HORIZON` after `start` or beyond LATEST.
     """
     return add_many(calendar, start, (duration,))[0]
 
@@ -197,8 +207,8 @@ def measure(
 
     The elapsed part is zero when `until` is None.
     """
-    start_us = _to_us(start)
-    until_us = start_us if until is None else _to_us(until)
+    start_us = _checked_us(start)
+    until_us = start_us if until is None else _checked_us(until)
     low, high = (start_us, until_us) if start_us <= until_us else (until_us, start_us)
     timeline = _covering(calendar, low, high)
     position = _position(timeline, start_us)
@@ -220,6 +230,8 @@ def _advance(
     instant = _instant_at(timeline, target)
     if instant - start_us > _HORIZON_US:
         raise _beyond_horizon(calendar, span)
+    if instant >= _LATEST_US:
+        raise _out_of_range()
     return _EPOCH + timedelta(0, 0, instant)
 
 
@@ -229,7 +241,7 @@ def _covering(calendar: BusinessCalendar, low_us: int, high_us: int) -> _Timelin
         return timeline
     first_year, last_year = _utc_year(low_us), _utc_year(high_us)
     if first_year < _YEARS.start or last_year >= _YEARS.stop:
-        raise ValueError(f"instants must lie in the years {_YEARS.start}-{_YEARS.stop - 1}")
+        raise _out_of_range()
     # UTC and local years differ only around New Year, so one spare year each side covers the local day.
     return calendar._timeline(first_year - 1, last_year + 1, timeline)
 
@@ -253,7 +265,7 @@ def _position(timeline: _Timeline, us: int) -> int:
     for start, end in timeline.days[index]:
         if start >= us:
             break
-        position += (end if end < us else us) - start
+        position += (min(us, end)) - start
     return position
 
 
@@ -292,6 +304,25 @@ def _beyond_horizon(calendar: BusinessCalendar, duration: timedelta) -> ValueErr
     )
 
 
+def in_range(instant: datetime) -> bool:
+    """Whether business time can be measured at this aware instant (UTC years 1900-2199)."""
+    return EARLIEST <= instant < LATEST
+
+
+def clock_range(instant: datetime) -> bool:
+    """Whether an SLA clock can start, stop or be read at this aware instant: in range, with HORIZON to spare for
+    its deadlines (so 1900-01-01 to 2189-12-31)."""
+    return EARLIEST <= instant < CLOCK_LATEST
+
+
+def _checked_us(instant: datetime) -> int:
+    """`_to_us` of an instant given to the public functions: inside [EARLIEST, LATEST), else ValueError."""
+    us = _to_us(instant)
+    if not _EARLIEST_US <= us < _LATEST_US:
+        raise _out_of_range()
+    return us
+
+
 def _to_us(instant: datetime) -> int:
     try:
         return _td_us(instant - _EPOCH)
@@ -299,6 +330,10 @@ def _to_us(instant: datetime) -> int:
         if isinstance(instant, datetime) and instant.utcoffset() is None:
             raise ValueError(f"instant must be timezone-aware, got naive {instant.isoformat()}") from None
         raise
+
+
+def _out_of_range() -> ValueError:
+    return ValueError(f"instants must lie in the years {_YEARS.start}-{_YEARS.stop - 1}")
 
 
 def _td_us(span: timedelta) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from mapping.criteria import Predicate, compile_criteria
 from mapping.definition import Definition, Owner, Stage, SystemMapping
@@ -54,6 +55,11 @@ class CompiledDefinition:
         self.criteria: dict[str, Predicate] = {s.key: compile_criteria(s.criteria) for s in stages}
         self.converted_stage = definition.lifecycle.converted_stage
         self.systems: dict[str, SystemView] = {name: _view(name, m) for name, m in definition.systems.items()}
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The calendar's time zone: a date-only value means that day there."""
+        return ZoneInfo(self.definition.calendar.timezone)
 
     def stage(self, key: str) -> Stage:
         return self.definition.stage(key)

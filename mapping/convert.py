@@ -11,11 +11,15 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mapping.business_time import CLOCK_LATEST as _LATEST
+from mapping.business_time import EARLIEST as _EARLIEST
+from mapping.business_time import clock_range
 from mapping.records import ProblemKind
 
 MAX_TEXT = 4096  # longer values are refused as garbage (a 100 KB "name" is not a name)
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")
 _EPOCH_MS = re.compile(r"^\d{12,14}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 Converted = tuple[Any, ProblemKind | None]
@@ -74,23 +78,37 @@ def to_boolean(value: Any) -> Converted:
 
 
 def to_datetime(value: Any) -> tuple[datetime | None, bool, ProblemKind | None]:
-    """(UTC-aware instant, known only to the day?, problem). Naive values are taken as UTC, as both APIs send UTC."""
+    """(UTC-aware instant, known only to the day?, problem). Naive values are taken as UTC, as both APIs send UTC.
+
+    Instants an SLA clock cannot use (outside the business calendar's years, `business_time.clock_range`) are
+    problems too: one CRM's 0001-01-01 must not stop a run.
+    """
     if _blank(value):
         return None, False, None
     if isinstance(value, datetime):
-        return _utc(value), False, None
+        return _bounded(value, False)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC), True, None
+        return _bounded(datetime(value.year, value.month, value.day), True)
     if not isinstance(value, str) or len(value) > 40:
         return None, False, ProblemKind.UNPARSEABLE_DATETIME
     text = value.strip()
     if _EPOCH_MS.match(text):
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text)), False, None
+        return _bounded(_EPOCH + timedelta(milliseconds=int(text)), False)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None, False, ProblemKind.UNPARSEABLE_DATETIME
-    return _utc(parsed), len(text) == 10, None
+    return _bounded(parsed, len(text) == 10)
+
+
+def _bounded(value: datetime, day_only: bool) -> tuple[datetime | None, bool, ProblemKind | None]:
+    try:
+        instant = _utc(value)
+    except OverflowError:  # an offset that moves 0001-01-01 or 9999-12-31 out of what datetime holds
+        return None, False, ProblemKind.UNPARSEABLE_DATETIME
+    if not clock_range(instant):
+        return None, False, ProblemKind.UNPARSEABLE_DATETIME
+    return instant, day_only, None
 
 
 def _utc(value: datetime) -> datetime:
@@ -118,7 +136,7 @@ def fast_datetime(value: Any) -> tuple[datetime | None, bool, ProblemKind | None
             parsed = _fromisoformat(value)
         except ValueError:
             return to_datetime(value)
-        if parsed.tzinfo is UTC:
+        if parsed.tzinfo is UTC and _EARLIEST <= parsed < _LATEST:
             return parsed, False, None
     return to_datetime(value)
 
@@ -130,3 +148,15 @@ def fast_text(value: Any) -> Converted:
     if value.__class__ is str and len(value) <= MAX_TEXT:
         return value.strip() or None, None
     return to_text(value)
+
+
+ID18_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def salesforce_id18(record_id: str) -> str:
+    """The 18-character form the APIs answer with: a 15-character id gains its case-safe suffix; others unchanged."""
+    if len(record_id) != 15 or not record_id.isalnum():
+        return record_id
+    suffix = "".join(ID18_ALPHABET[sum(1 << i for i, ch in enumerate(record_id[n:n + 5]) if "A" <= ch <= "Z")]
+                     for n in range(0, 15, 5))
+    return record_id + suffix

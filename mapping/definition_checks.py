@@ -5,12 +5,14 @@ Each check returns located issues; all of them run, so an author sees every prob
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
 import holidays
 
+from mapping.api_names import api_name_problem
 from mapping.definition import WEEKDAYS, Calendar, Condition, CriteriaGroup, Lifecycle, Stage, SystemMapping
 from mapping.errors import DefinitionIssue
 from mapping.fields import (
@@ -157,7 +159,7 @@ def _check_calendar(calendar: Calendar, doc: LocatedDocument) -> Issues:
 
 def _overlaps(day: str, ranges: list[tuple[time, time]], doc: LocatedDocument) -> Issues:
     ordered = sorted(enumerate(ranges), key=lambda item: item[1][0])
-    for (_, (_, end)), (index, (start, _)) in zip(ordered, ordered[1:], strict=False):
+    for (_, (_, end)), (index, (start, _)) in itertools.pairwise(ordered):
         if start < end:
             yield doc.issue(("working_hours", day, index), "this range overlaps another range of the same day")
 
@@ -187,6 +189,7 @@ def _check_system(name: str, mapping: SystemMapping, lifecycle: Lifecycle, doc: 
     yield from _check_writes(mapping, lifecycle, doc)
     yield from _check_fields(mapping, doc)
     yield from _check_annotations(mapping, doc)
+    yield from _check_api_names(name, mapping, doc)
 
 
 def _check_reads(mapping: SystemMapping, stage_keys: list[str], doc: LocatedDocument) -> Issues:
@@ -279,3 +282,24 @@ def _check_annotations(mapping: SystemMapping, doc: LocatedDocument) -> Issues:
         elif key in seen:
             yield doc.issue(("annotations", role), f"{name!r} is already the {seen[key]} field; each role needs its own")
         seen.setdefault(key, role)
+
+
+def _check_api_names(system: str, mapping: SystemMapping, doc: LocatedDocument) -> Issues:
+    """Every raw field name goes into queries (SOQL select lists, search properties): it must be an API name."""
+    for path, name in _raw_field_names(mapping):
+        problem = api_name_problem(system, name)
+        if problem is not None:
+            yield doc.issue(path, problem)
+
+
+def _raw_field_names(mapping: SystemMapping) -> Iterator[tuple[Path, str]]:
+    """(where, name) of every raw field the mapping names; write keys must be stage fields, checked above."""
+    for index, stage_field in enumerate(mapping.stage_fields):
+        yield ("stage_fields", index, "field"), stage_field.field
+    for canonical, raw in mapping.fields.items():
+        yield ("fields", canonical), raw
+    if mapping.lock is not None:
+        yield ("lock", "field"), mapping.lock.field
+    if mapping.annotations is not None:
+        for role, raw in mapping.annotations.by_role().items():
+            yield ("annotations", role), raw

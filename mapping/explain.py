@@ -14,6 +14,7 @@ from typing import Any
 from mapping.compiled import CompiledDefinition
 from mapping.match import DuplicateFinding
 from mapping.plan import LeadDecision, explain_reason
+from mapping.resolve import Rule
 from mapping.records import CanonicalLead
 from mapping.sla import SlaEntry
 
@@ -40,10 +41,11 @@ class Story:
     evidence: list[dict[str, Any]]
     planned: list[dict[str, Any]]
     skipped: list[dict[str, Any]]
-    violation: dict[str, Any] | None
+    violations: list[dict[str, Any]]
     sla: dict[str, Any] | None
     duplicates: list[dict[str, Any]]
     locked: bool
+    held: list[dict[str, Any]] = field(default_factory=list)  # records a revert holds from automatic correction
     timeline: list[Event] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -52,15 +54,16 @@ class Story:
             "identifier": self.identifier, "as_of": self.as_of, "definition_version": self.definition_version,
             "records": self.records, "resolved": {"stage": self.stage, "label": self.stage_label, "rule": self.rule,
                                                   "reason": self.reason, "evidence": self.evidence},
-            "planned_corrections": self.planned, "skipped": self.skipped, "violation": self.violation,
-            "sla": self.sla, "duplicates": self.duplicates, "locked": self.locked,
+            "planned_corrections": self.planned, "skipped": self.skipped, "violations": self.violations,
+            "sla": self.sla, "duplicates": self.duplicates, "locked": self.locked, "held": self.held,
             "timeline": [{"at": e.at, "source": e.source, "what": e.what} for e in self.timeline],
         })
 
 
 def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, as_of: datetime, *,
          sla: SlaEntry | None = None, audit: Sequence[Mapping[str, Any]] = (), clock: Mapping[str, Any] | None = None,
-         duplicates: Sequence[DuplicateFinding] = (), owner_names: Mapping[str, str] | None = None) -> Story:
+         duplicates: Sequence[DuplicateFinding] = (), owner_names: Mapping[str, str] | None = None,
+         held: Sequence[Mapping[str, Any]] = ()) -> Story:
     """`owner_names` (owner id -> name) puts an `owner_name` beside each known `owner_id`; the ids stay."""
     pair, resolution = decision.pair, decision.resolution
     names = owner_names or {}
@@ -69,26 +72,87 @@ def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, 
     story = Story(
         identifier=identifier, as_of=as_of, definition_version=compiled.version,
         records=[_record(r, compiled, names) for r in records], stage=resolution.stage, stage_label=label,
-        rule=resolution.rule.value, reason=_reason(decision, compiled),
+        rule=resolution.rule.value, reason=_reason(decision, compiled, audit),
         evidence=[{"source": e.source, "stage": e.stage, "at": e.at, "detail": e.detail} for e in resolution.evidence],
         planned=[{"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
                   "step": c.step, "rule": c.rule} for c in decision.corrections],
         skipped=[{"system": s.system, "record_id": s.record_id, "reason": s.reason.value} for s in decision.skipped],
-        violation=({"stage": decision.violation.stage, "failing": list(decision.violation.failing)}
-                   if decision.violation else None),
+        violations=[{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
+                    for v in decision.violations],
         sla=_sla(sla, clock, names),
         duplicates=[{"email": d.email, "system": d.system, "record_ids": list(d.record_ids)} for d in duplicates],
-        locked=any(r.locked for r in records))
+        locked=any(r.locked for r in records), held=[dict(h) for h in held])
     story.timeline = timeline(records, compiled, audit, sla, clock, as_of)
     return story
 
 
-def _reason(decision: LeadDecision, compiled: CompiledDefinition) -> str:
+def tell_duplicate(identifier: str, finding: DuplicateFinding, leads: Sequence[CanonicalLead],
+                   compiled: CompiledDefinition, as_of: datetime, *, audit: Sequence[Mapping[str, Any]] = (),
+                   owner_names: Mapping[str, str] | None = None) -> Story:
+    """A person several records of one system share: every record, the finding, and what the sync does (nothing)."""
+    records = [lead for lead in leads
+               if lead.record_id in (finding.record_ids if lead.system == finding.system else finding.other_ids)]
+    count = len(finding.record_ids)
+    reason = (f"{count} {finding.system} records share {finding.email}: a duplicate. Syncs report it and leave every "
+              "record of this person alone (no correction, no SLA clock) until people merge them.")
+    story = Story(
+        identifier=identifier, as_of=as_of, definition_version=compiled.version,
+        records=[_record(r, compiled, owner_names or {}) for r in records], stage=None, stage_label=None,
+        rule="duplicate_left_alone", reason=reason, evidence=[], planned=[], skipped=[], violations=[], sla=None,
+        duplicates=[{"email": finding.email, "system": finding.system, "record_ids": list(finding.record_ids),
+                     "other_ids": list(finding.other_ids)}],
+        locked=any(r.locked for r in records))
+    story.timeline = timeline(records, compiled, audit, None, None, as_of)
+    return story
+
+
+STAYS = {  # why a lead is left where it is, by rule, for the rules whose evidence alone would mislead
+    Rule.NO_REGRESSION: "leadsync never moves a lead down the ladder",
+    Rule.SALES_DECIDES: "Sales decides sales-owned stages",
+    Rule.UNMET_CLAIM: "HubSpot claims a higher stage the lead does not meet (a violation on the HubSpot record)",
+    Rule.SIDE_STAGE_HOLDS: "a side stage is left only on evidence dated after the move into it",
+}
+
+
+def _reason(decision: LeadDecision, compiled: CompiledDefinition, audit: Sequence[Mapping[str, Any]] = ()) -> str:
+    """Why the lead is (or will be) at its stage: the correction's reason, or why it stays — the justification of
+    leadsync's own earlier move kept (not "Salesforce says so", which would be circular), violations named."""
     primary = decision.pair.crm or decision.pair.ma
     if primary is None:
         return ""
     text = explain_reason(primary, decision.resolution, compiled)
-    return text if decision.corrections else text.replace("Moved to ", "Stays at ", 1)
+    if decision.corrections:
+        return text
+    label = compiled.stage(decision.resolution.stage).label if decision.resolution.stage else "no stage"
+    parts = [text.split(": ", 1)[1].rsplit(" (definition v", 1)[0]]
+    ours = _our_move(primary, audit)
+    if ours is not None:
+        parts = [f"leadsync moved it here on {ours['at']:%Y-%m-%d} because {_because(str(ours.get('reason', '')))}"]
+    if decision.resolution.rule in STAYS:
+        parts.insert(0, STAYS[decision.resolution.rule])
+    failing = [v for v in decision.violations if v.record_id == primary.record_id]
+    parts += [f"it fails {compiled.stage(v.stage).label} ({'; '.join(v.failing)}), reported as a violation, "
+              "not demoted" for v in failing]
+    return f"Stays at {label}: " + "; ".join(parts) + f" (definition v{compiled.version})"
+
+
+def _our_move(lead: CanonicalLead, audit: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """leadsync's applied write that set the record's current stage value, if the last stage change was ours."""
+    current = {field: value for field, value in lead.stage_values.items() if value}
+    for row in reversed(audit):
+        if (row.get("system"), row.get("record_id")) != lead.key or row.get("kind") != "write":
+            continue
+        if row.get("status") == "applied" and row.get("field") in current and row.get("after") == current[row["field"]]:
+            return row if isinstance(row.get("at"), datetime) else None
+        if row.get("status") == "applied":
+            return None
+    return None
+
+
+def _because(reason: str) -> str:
+    """A recorded correction reason without its "Moved to X: " head and version tail."""
+    body = reason.split(": ", 1)[1] if ": " in reason else reason
+    return body.rsplit(" (definition v", 1)[0]
 
 
 def timeline(records: Sequence[CanonicalLead], compiled: CompiledDefinition, audit: Sequence[Mapping[str, Any]],

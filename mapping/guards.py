@@ -1,4 +1,5 @@
-"""Safety guards over a plan, as pure functions: blast radius and loop detection (locks are read per record)."""
+"""Safety guards over a plan, as pure functions: blast radius, loop detection and reverted holds (locks are read per
+record)."""
 
 from __future__ import annotations
 
@@ -50,9 +51,17 @@ def hold_back_loops(
     """Drop corrections of records already corrected `limit` times within `window` (someone fights us)."""
     since = as_of - window
     looping = {key for key, times in recent.items() if sum(1 for t in times if t >= since) >= limit}
-    kept = [c for c in corrections if (c.system, c.record_id) not in looping]
-    held: dict[tuple[str, str], Skipped] = {}
+    return hold_back(corrections, looping, SkipReason.LOOP)
+
+
+def hold_back(
+    corrections: Sequence[Correction], held: Iterable[tuple[str, str]], reason: SkipReason
+) -> tuple[list[Correction], list[Skipped]]:
+    """Drop the corrections of `held` records; one skip per record, with `reason`."""
+    holding = set(held)
+    kept = [c for c in corrections if (c.system, c.record_id) not in holding]
+    skipped: dict[tuple[str, str], Skipped] = {}
     for c in corrections:
-        if (c.system, c.record_id) in looping:
-            held[(c.system, c.record_id)] = Skipped(c.system, c.record_id, c.stage_before, c.stage_after, SkipReason.LOOP)
-    return kept, list(held.values())
+        if (c.system, c.record_id) in holding:
+            skipped[(c.system, c.record_id)] = Skipped(c.system, c.record_id, c.stage_before, c.stage_after, reason)
+    return kept, list(skipped.values())

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mapping.convert import salesforce_id18
 from mapping.records import CanonicalLead
 
 
@@ -95,6 +96,7 @@ def _partner(
     blocked_emails: set[str],
 ) -> tuple[CanonicalLead | None, LinkKind]:
     explicit = ma.fields.get("crm_lead_id")
+    explicit = salesforce_id18(explicit.strip()) if isinstance(explicit, str) else None  # people paste 15-char ids
     if explicit and explicit in crm_by_id:
         return crm_by_id[explicit], LinkKind.EXPLICIT
     linked = known.get(ma.record_id)

@@ -17,6 +17,7 @@ from mapping.stage_reading import read_stage
 
 RawEvent = tuple[datetime, str, str | None]  # (when, raw stage field, raw value)
 HUBSPOT_ENTERED_PREFIX = "hs_v2_date_entered_"
+CREATED_FIELDS = {"salesforce": "CreatedDate", "hubspot": "createdate"}  # read even when the definition maps neither
 
 
 def normalize_salesforce(
@@ -31,14 +32,30 @@ def normalize_salesforce(
     """
     view = compiled.systems["salesforce"]
     stage_fields = view.stage_fields
+    problems: list[Problem] = []
     events = [
         (when, str(row.get("Field")), _text_or_none(row.get("NewValue")))
         for row in history
-        if row.get("Field") in stage_fields and (when := fast_datetime(row.get("CreatedDate"))[0]) is not None
+        if row.get("Field") in stage_fields
+        and (when := _instant(row.get("CreatedDate"), "LeadHistory.CreatedDate", problems)) is not None
     ]
-    work = tuple(w for row in activities if (w := fast_datetime(row.get("CreatedDate"))[0]) is not None)
+    work = tuple(w for row in activities if (w := _instant(row.get("CreatedDate"), _activity(row), problems)) is not None)
     values = _with_related(record, view.dotted) if view.dotted else record
-    return _normalize(view, compiled, str(record.get("Id") or ""), values, events, work, "LeadHistory")
+    return _normalize(view, compiled, str(record.get("Id") or ""), values, events, work, "LeadHistory", problems)
+
+
+def _instant(raw: Any, name: str, problems: list[Problem]) -> datetime | None:
+    """An evidence timestamp; one that is garbage or out of the calendar's years is a problem, never an error."""
+    when, _, problem = fast_datetime(raw)
+    if problem is not None:
+        problems.append(Problem(problem, name, excerpt(raw)))
+    return when
+
+
+def _activity(row: Mapping[str, Any]) -> str:
+    attributes = row.get("attributes")
+    kind = attributes.get("type") if isinstance(attributes, Mapping) else None
+    return f"{kind if isinstance(kind, str) else 'Task/Event'}.CreatedDate"
 
 
 def _with_related(record: Mapping[str, Any], dotted: tuple[FieldPlan, ...]) -> Mapping[str, Any]:
@@ -57,9 +74,10 @@ def normalize_hubspot(contact: Mapping[str, Any], compiled: CompiledDefinition) 
     """A contact as the CRM v3 API returns it: `id`, `properties`, optional `propertiesWithHistory`."""
     view = compiled.systems["hubspot"]
     properties: Mapping[str, Any] = contact.get("properties") or {}
-    events = list(_hubspot_events(view, properties, contact.get("propertiesWithHistory") or {}))
+    problems: list[Problem] = []
+    events = list(_hubspot_events(view, properties, contact.get("propertiesWithHistory") or {}, problems))
     record_id = str(contact.get("id") or properties.get("hs_object_id") or "")
-    return _normalize(view, compiled, record_id, properties, events, (), "HubSpot history")
+    return _normalize(view, compiled, record_id, properties, events, (), "HubSpot history", problems)
 
 
 def hubspot_history_properties(compiled: CompiledDefinition) -> tuple[str, ...]:
@@ -70,18 +88,21 @@ def hubspot_history_properties(compiled: CompiledDefinition) -> tuple[str, ...]:
 
 
 def _hubspot_events(
-    view: SystemView, properties: Mapping[str, Any], with_history: Mapping[str, Any]
+    view: SystemView, properties: Mapping[str, Any], with_history: Mapping[str, Any], problems: list[Problem]
 ) -> Iterable[RawEvent]:
     seen: set[RawEvent] = set()
     first_field = view.mapping.stage_fields[0].field
     for value in view.mapping.stage_fields[0].read:
-        when = fast_datetime(properties.get(f"{HUBSPOT_ENTERED_PREFIX}{value}"))[0]
+        name = f"{HUBSPOT_ENTERED_PREFIX}{value}"
+        when = _instant(properties.get(name), name, problems)
         if when is not None:
             seen.add((when, first_field, value))
     for stage_field in view.stage_fields:
         versions = with_history.get(stage_field)
         for version in versions if isinstance(versions, Sequence) else ():
-            when = fast_datetime(version.get("timestamp"))[0] if isinstance(version, Mapping) else None
+            if not isinstance(version, Mapping):
+                continue
+            when = _instant(version.get("timestamp"), f"{stage_field} (history)", problems)
             if when is not None:
                 seen.add((when, stage_field, _text_or_none(version.get("value"))))
     return seen
@@ -99,8 +120,8 @@ def _normalize(
     events: list[RawEvent],
     work: tuple[datetime, ...],
     history_source: str,
+    problems: list[Problem],
 ) -> CanonicalLead:
-    problems: list[Problem] = []
     fields, date_only = _canonical_fields(view, values, problems)
     stage_values = {name: _text_or_none(values.get(name)) for name in view.stage_fields}
     reading = read_stage(view.mapping, compiled.ranks, stage_values)
@@ -125,7 +146,17 @@ def _normalize(
         locked=locked or fields.get("locked") is True,
         problems=tuple(problems),
         date_only=date_only,
+        created_at=_created_at(view, values, fields),
     )
+
+
+def _created_at(view: SystemView, values: Mapping[str, Any], fields: Mapping[str, Any]) -> datetime | None:
+    """The record's creation instant: the mapped `created_at`, else the system's own create field."""
+    if "created_at" in view.mapping.fields:
+        created = fields.get("created_at")
+        return created if isinstance(created, datetime) else None
+    raw_name = CREATED_FIELDS.get(view.name)
+    return fast_datetime(values.get(raw_name))[0] if raw_name else None
 
 
 _NO_DAYS: frozenset[str] = frozenset()

@@ -15,7 +15,7 @@ from mapping.criteria import conditions_failing, conditions_held
 from mapping.match import LeadPair
 from mapping.records import CanonicalLead
 from mapping.resolve import Resolution, Rule, has_unmapped_stage, resolve_pair
-from mapping.sla import SlaEntry, SlaEvaluator
+from mapping.sla import Observed, SlaEntry, SlaEvaluator
 from mapping.stage_reading import read_stage
 
 REASON_LIMIT = 255  # fits a Salesforce text field
@@ -30,6 +30,7 @@ class SkipReason(StrEnum):
     UNWRITABLE = "unwritable"
     LOOP = "loop_guard"
     NO_REGRESSION = "no_regression"
+    REVERTED = "reverted_hold"  # a revert put the record back: held until the definition changes or a release
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,19 @@ class LeadDecision:
     resolution: Resolution
     corrections: tuple[Correction, ...]
     skipped: tuple[Skipped, ...]
-    violation: Violation | None
+    violations: tuple[Violation, ...]  # the lead's decided stage; an MA stage claim the lead does not meet
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One lead's verdict, also when nothing changes: a reader can tell "in agreement" from "never read"."""
+
+    system: str  # the lead's primary record (the CRM's, else the MA's)
+    record_id: str
+    partner: tuple[str, str] | None  # the other system's record, when the lead has one
+    stage: str | None
+    rule: str
+    sources: tuple[str, ...]  # where the evidence came from: salesforce, hubspot, criteria, conversion, engagement
 
 
 @dataclass
@@ -89,15 +102,20 @@ class Plan:
     violations: list[Violation] = field(default_factory=list)
     sla: list[SlaEntry] = field(default_factory=list)
     resolved: dict[tuple[str, str], str | None] = field(default_factory=dict)  # lead (its primary record) -> stage
+    decisions: list[Decided] = field(default_factory=list)
 
     def add(self, decision: LeadDecision) -> None:
-        primary = decision.pair.crm or decision.pair.ma
+        pair, resolution = decision.pair, decision.resolution
+        primary = pair.crm or pair.ma
         if primary is not None:
-            self.resolved[primary.key] = decision.resolution.stage
+            self.resolved[primary.key] = resolution.stage
+            partner = pair.ma if primary is pair.crm else None
+            self.decisions.append(Decided(primary.system, primary.record_id, partner.key if partner else None,
+                                          resolution.stage, resolution.rule.value,
+                                          tuple(dict.fromkeys(e.source for e in resolution.evidence))))
         self.corrections.extend(decision.corrections)
         self.skipped.extend(decision.skipped)
-        if decision.violation is not None:
-            self.violations.append(decision.violation)
+        self.violations.extend(decision.violations)
 
     @property
     def records_changed(self) -> int:
@@ -118,7 +136,7 @@ def plan_pairs(
     as_of: datetime,
     forward_only: Mapping[str, Sequence[str]] | None = None,
     sla: SlaEvaluator | None = None,
-    first_observed: Mapping[tuple[str, str], datetime] | None = None,
+    first_observed: Mapping[tuple[str, str], Observed] | None = None,
 ) -> Plan:
     """Resolve and plan every pair; with an `sla` evaluator, also the SLA clock of each lead as of `as_of`.
 
@@ -202,7 +220,7 @@ def decide(pair: LeadPair, compiled: CompiledDefinition, forward_only: Mapping[s
             skipped.append(Skipped(record.system, record.record_id, record.stage, resolution.stage, outcome))
         else:
             corrections.extend(outcome)
-    return LeadDecision(pair, resolution, tuple(corrections), tuple(skipped), _violation(pair, resolution, compiled))
+    return LeadDecision(pair, resolution, tuple(corrections), tuple(skipped), _violations(pair, resolution, compiled))
 
 
 def _record_writes(
@@ -284,8 +302,10 @@ def explain_reason(record: CanonicalLead, resolution: Resolution, compiled: Comp
             continue
         if evidence.source == "criteria":
             held = conditions_held(compiled.stage(evidence.stage).criteria, resolution.fields)
-            if held:
+            if held and evidence.stage == resolution.stage:
                 facts.append(" and ".join(held))
+            elif held:  # the criteria back a lower stage: never presented as the reason for this one
+                facts.append(f"the entry criteria support only {compiled.stage(evidence.stage).label} ({' and '.join(held)})")
             continue
         when = f" since {evidence.at:%Y-%m-%d}" if evidence.at else ""
         facts.append(f"{_source_name(evidence.source)} says {compiled.stage(evidence.stage).label}{when}")
@@ -299,10 +319,35 @@ def _source_name(source: str) -> str:
             "conversion": "conversion"}.get(source, source)
 
 
-def _violation(pair: LeadPair, resolution: Resolution, compiled: CompiledDefinition) -> Violation | None:
-    stage = resolution.stage
+def _violations(pair: LeadPair, resolution: Resolution, compiled: CompiledDefinition) -> tuple[Violation, ...]:
+    """The primary record against the decided stage; the MA record against a higher stage it claims (rule 2: such
+    a claim is reported where it was made, not written into the CRM)."""
+    found = []
     record = pair.crm or pair.ma
-    if stage is None or record is None or compiled.criteria[stage](resolution.fields):
+    if record is not None and resolution.stage is not None:
+        found.append(_failing(record, resolution.stage, resolution, compiled))
+    ma = pair.ma
+    if ma is not None and ma is not record and ma.stage and _claims_more(ma.stage, resolution.stage, compiled):
+        claimed = (ma.stage, *_implied(ma.stage, compiled))  # a sales-owned claim implies the marketing stages below
+        found.append(next(filter(None, (_failing(ma, stage, resolution, compiled) for stage in claimed)), None))
+    return tuple(v for v in found if v is not None)
+
+
+def _implied(stage: str, compiled: CompiledDefinition) -> tuple[str, ...]:
+    if compiled.is_marketing(stage):
+        return ()
+    below = [s for s in compiled.marketing_ladder if compiled.rank(s) < compiled.rank(stage)]
+    return tuple(below[-1:])
+
+
+def _claims_more(claim: str | None, decided: str | None, compiled: CompiledDefinition) -> bool:
+    if claim is None or claim in compiled.side or claim == decided:
+        return False
+    return decided is None or decided in compiled.side or compiled.rank(claim) > compiled.rank(decided)
+
+
+def _failing(record: CanonicalLead, stage: str, resolution: Resolution, compiled: CompiledDefinition) -> Violation | None:
+    if compiled.criteria[stage](resolution.fields):
         return None
     failing = conditions_failing(compiled.stage(stage).criteria, resolution.fields)
     return Violation(record.system, record.record_id, stage, tuple(failing))

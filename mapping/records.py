@@ -54,6 +54,7 @@ class CanonicalLead:
     locked: bool = False
     problems: tuple[Problem, ...] = ()
     date_only: frozenset[str] = field(default_factory=frozenset)  # canonical fields known only to the day
+    created_at: datetime | None = None  # when the record was created (CreatedDate / createdate), mapped or not
 
     @property
     def key(self) -> tuple[str, str]:

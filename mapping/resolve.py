@@ -1,7 +1,9 @@
 """Resolve the true stage of a lead from both systems' evidence and the stage criteria (DESIGN §5).
 
 1. Sales decides sales-owned stages: never promoted into them on marketing evidence.
-2. Marketing-owned stages follow evidence: the MA stage or the criteria may lift the CRM.
+2. Marketing-owned stages follow evidence, the definition judging it: the criteria may lift the CRM, and so may the
+   MA system's stage, but only when the lead meets that stage's entry criteria (a claim it does not meet is a
+   violation on the MA record, never propagated).
 3. No silent regression: only an explicit move into a side stage goes backwards.
 4. A side stage is left only on evidence dated after the move into it.
 5. Converted leads are facts: at least the converted stage, never written.
@@ -29,6 +31,7 @@ class Rule(StrEnum):
     SIDE_STAGE_HOLDS = "side_stage_holds"
     SIDE_STAGE_REENTRY = "side_stage_reentry"
     MARKETING_SIDE_MOVE = "marketing_side_move"
+    UNMET_CLAIM = "unmet_ma_claim"  # the MA system claims a higher stage whose criteria the lead does not meet
     UNMAPPED = "unmapped_value"
 
 
@@ -115,7 +118,14 @@ class _Context:
             return self.done(target, Rule.MARKETING_EVIDENCE, _said(current), *self._ma_said(current))
         if evidence is not None and self.compiled.rank(evidence) < self.compiled.rank(stage):
             return self.done(stage, Rule.NO_REGRESSION, _said(current), *self._ma_said(current))
+        if self._unmet_claim(current, stage):
+            return self.done(stage, Rule.UNMET_CLAIM, _said(current), *self._ma_said(current))
         return self.done(stage, Rule.IN_AGREEMENT, _said(current))
+
+    def _unmet_claim(self, current: CanonicalLead, stage: str | None) -> bool:
+        other = self._other(current)
+        claim = self._capped(other.stage) if other is not None else None
+        return claim is not None and self._met(claim) is None and self.compiled.highest(stage, claim) != stage
 
     def _other(self, current: CanonicalLead) -> CanonicalLead | None:
         ma = self.pair.ma
@@ -130,11 +140,15 @@ class _Context:
         other = self._other(current)
         from_ma = None
         if other is not None and (after is None or _newer(other.stage_entered_at, after)):
-            from_ma = self._capped(other.stage)
+            from_ma = self._met(self._capped(other.stage))
         from_criteria = self.by_criteria
         if after is not None and not _newer(self.fields.get("last_engagement_at"), after):
             from_criteria = None
         return self.compiled.highest(from_ma, from_criteria)
+
+    def _met(self, claim: str | None) -> str | None:
+        """An MA stage claim counts as evidence only when the lead meets that stage's entry criteria (rule 2)."""
+        return claim if claim is not None and self.compiled.criteria[claim](self.fields) else None
 
     def _capped(self, stage: str | None) -> str | None:
         """A marketing-owned ladder stage as evidence; a sales-owned one implies the highest marketing one below."""

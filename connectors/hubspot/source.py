@@ -8,7 +8,7 @@ from typing import Any
 from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, PublicObjectSearchRequest, SimplePublicObjectId
 
 from connectors.hubspot.api import HubSpotApi
-from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms
+from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
 from mapping.compiled import CompiledDefinition
 from mapping.convert import to_datetime
@@ -41,11 +41,11 @@ class HubSpotContactSource:
         return self._described
 
     def count_changed(self, window: TimeWindow) -> int:
-        return int(self._search(Slice(ms(window.start), ms(window.end)), None, limit=1).total or 0)
+        return int(self._search(Slice(ms(window.start), ms_ceil(window.end)), None, limit=1).total or 0)
 
     def iter_changed(self, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
         seen: set[str] = set()
-        for page in self._slice_pages(Slice(ms(window.start), ms(window.end))):
+        for page in self._slice_pages(Slice(ms(window.start), ms_ceil(window.end))):
             fresh = [c for c in page if c["id"] not in seen]
             seen.update(c["id"] for c in fresh)
             if fresh:

@@ -1,5 +1,6 @@
 """Translates hubspot-api-client failures into leadsync's error tree, in one place (duck-typed: every API package
-has its own ApiException class). Messages carry status, category and correlation id; never tokens or bodies."""
+has its own ApiException class). Messages carry status, category and correlation id; never tokens or bodies.
+The vendor exception is cut (its type name kept): `ApiException.__str__` prints the response headers and body."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from connectors.errors import (
     NotFoundError,
     RateLimitedError,
     UnavailableError,
+    translate_call,
 )
-from mapping.errors import LeadsyncError
 
 SYSTEM = "hubspot"
 T = TypeVar("T")
@@ -35,7 +36,7 @@ def _details(error: Any) -> tuple[int, str, Mapping[str, str]]:
 
 def translate(operation: str, error: Exception) -> ConnectorError:
     if not hasattr(error, "status"):
-        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})", maybe_processed=True)
+        return UnavailableError(SYSTEM, operation, "connection failed", maybe_processed=True)
     status, detail, headers = _details(error)
     if status == 429:
         retry = headers.get("Retry-After") or headers.get("retry-after")
@@ -54,9 +55,4 @@ def translate(operation: str, error: Exception) -> ConnectorError:
 
 
 def call(operation: str, fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except LeadsyncError:  # ours already (a connector error, or a setting the client factory refused)
-        raise
-    except Exception as exc:
-        raise translate(operation, exc) from exc
+    return translate_call(operation, fn, translate)

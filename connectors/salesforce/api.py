@@ -9,7 +9,7 @@ from simple_salesforce import Salesforce
 
 from connectors.errors import AuthError, RateLimitedError, SessionExpiredError, UnavailableError, WriteOutcomeUnknownError
 from connectors.resilience import ApiBudget, retry_policy
-from connectors.salesforce.client import make_client, make_session
+from connectors.salesforce.client import make_client, make_session, metadata_transport
 from connectors.salesforce.translate import call
 from connectors.settings import SalesforceAuth, SalesforceSettings
 
@@ -23,7 +23,8 @@ class SalesforceApi:
         self.settings = settings
         self.budget = budget
         self.session = make_session(settings, budget)
-        self.client: Salesforce = call("login", lambda: make_client(settings, self.session))
+        self.metadata = metadata_transport(settings)
+        self.client: Salesforce = call("login", lambda: make_client(settings, self.session, self.metadata))
         self.relogins = 0
         self.rate_limited = 0  # 429s met (each was retried after a wait)
         self.retries = 0  # attempts after the first, over all calls
@@ -55,7 +56,7 @@ class SalesforceApi:
         if self.settings.auth is SalesforceAuth.SESSION or self.relogins >= MAX_RELOGINS:
             raise AuthError("salesforce", operation, "the session expired and cannot be renewed")
         self.relogins += 1
-        self.client = call("login", lambda: make_client(self.settings, self.session))
+        self.client = call("login", lambda: make_client(self.settings, self.session, self.metadata))
 
     def query_pages(self, soql: str, operation: str = "query") -> Iterator[list[dict[str, Any]]]:
         """Pages of records (2,000 each), following nextRecordsUrl; each page is one retried call."""
@@ -77,6 +78,7 @@ class SalesforceApi:
 
     def close(self) -> None:
         self.session.close()
+        self.metadata.session.close()
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:

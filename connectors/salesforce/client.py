@@ -1,18 +1,23 @@
-"""Builds the simple-salesforce client from settings: every auth mode, a timeout on every call, usage tracking."""
+"""Builds the simple-salesforce client from settings: every auth mode, a timeout on every call, usage tracking.
+
+A CA bundle (the sandbox's) is trusted by the Salesforce sessions only, REST and Metadata: never by the process.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from simple_salesforce import Salesforce
+from simple_salesforce.metadata import SfdcMetadataApi
+from zeep.transports import Transport
 
 from connectors.resilience import ApiBudget
 from connectors.settings import SalesforceAuth, SalesforceSettings
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+S = TypeVar("S", bound=requests.Session)
 
 
 class TimeoutSession(requests.Session):
@@ -28,14 +33,24 @@ class TimeoutSession(requests.Session):
 
 
 def make_session(settings: SalesforceSettings, budget: ApiBudget) -> TimeoutSession:
-    session = TimeoutSession(settings.timeout_s)
+    session = _trusting(TimeoutSession(settings.timeout_s), settings)
+    session.hooks["response"].append(lambda response, *_, **__: _observe(response, budget))
+    return session
+
+
+def _trusting(session: S, settings: SalesforceSettings) -> S:
+    """`session` trusting the configured CA bundle (this session only: the process's trust is left alone)."""
     if settings.ca_bundle is not None:
         session.verify = str(settings.ca_bundle)
         session.trust_env = False  # else REQUESTS_CA_BUNDLE silently overrides `verify`
-        # The Metadata API's SOAP client (zeep) opens its own requests session, which only honours the environment.
-        os.environ["REQUESTS_CA_BUNDLE"] = str(settings.ca_bundle)
-    session.hooks["response"].append(lambda response, *_, **__: _observe(response, budget))
     return session
+
+
+def metadata_transport(settings: SalesforceSettings) -> Transport:
+    """zeep's transport for the Metadata API: the same trust and timeout as the REST session, in a session of its
+    own (zeep mounts a file adapter and sets its User-Agent on the session it is given)."""
+    return Transport(session=_trusting(requests.Session(), settings), timeout=settings.timeout_s,
+                     operation_timeout=settings.timeout_s)
 
 
 def _observe(response: requests.Response, budget: ApiBudget) -> None:
@@ -45,20 +60,40 @@ def _observe(response: requests.Response, budget: ApiBudget) -> None:
         budget.observe(int(match.group(1)), int(match.group(2)))
 
 
-def make_client(settings: SalesforceSettings, session: requests.Session) -> Salesforce:
+class ScopedSalesforce(Salesforce):
+    """simple-salesforce whose Metadata API client (zeep) uses our transport, not zeep's default one.
+
+    simple-salesforce 1.12 builds `zeep.Client(wsdl)` with no transport, so zeep opens a plain `requests.Session`
+    that trusts only what the environment says; this hands it the session's CA bundle and timeout instead.
+    """
+
+    def __init__(self, *args: Any, metadata: Transport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._metadata_transport = metadata
+
+    @property
+    def mdapi(self) -> SfdcMetadataApi:
+        fresh = self._mdapi is None
+        api = super().mdapi
+        if fresh:
+            api._client.transport = self._metadata_transport  # the one seam: zeep reads it per call
+        return api
+
+
+def make_client(settings: SalesforceSettings, session: requests.Session, metadata: Transport) -> ScopedSalesforce:
     """Log in with whichever credentials the settings hold; secrets are unwrapped here and nowhere else."""
-    common: dict[str, Any] = {"session": session, "version": settings.api_version}
+    common: dict[str, Any] = {"session": session, "version": settings.api_version, "metadata": metadata}
     auth = settings.auth
     if auth is SalesforceAuth.SESSION:
-        return Salesforce(instance_url=settings.instance_url, session_id=_secret(settings.session_id), **common)
+        return ScopedSalesforce(instance_url=settings.instance_url, session_id=_secret(settings.session_id), **common)
     if auth is SalesforceAuth.JWT:
-        return Salesforce(username=settings.username, consumer_key=settings.consumer_key,
-                          privatekey_file=str(settings.private_key_file), domain=settings.domain, **common)
+        return ScopedSalesforce(username=settings.username, consumer_key=settings.consumer_key,
+                                privatekey_file=str(settings.private_key_file), domain=settings.domain, **common)
     if auth is SalesforceAuth.CLIENT_CREDENTIALS:
-        return Salesforce(consumer_key=settings.consumer_key, consumer_secret=_secret(settings.consumer_secret),
-                          domain=settings.domain, **common)
-    return Salesforce(username=settings.username, password=_secret(settings.password),
-                      security_token=_secret(settings.security_token), domain=settings.domain, **common)
+        return ScopedSalesforce(consumer_key=settings.consumer_key, consumer_secret=_secret(settings.consumer_secret),
+                                domain=settings.domain, **common)
+    return ScopedSalesforce(username=settings.username, password=_secret(settings.password),
+                            security_token=_secret(settings.security_token), domain=settings.domain, **common)
 
 
 def _secret(value: Any) -> str:

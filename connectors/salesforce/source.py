@@ -9,8 +9,8 @@ from typing import Any
 
 from connectors.ports import StageEvidence, TimeWindow
 from connectors.salesforce.api import SalesforceApi
-from connectors.salesforce.soql import in_batches, select, window_where
-from connectors.salesforce.translate import translated
+from connectors.salesforce.soql import field_names, in_batches, quoted_list, select, window_where
+from connectors.salesforce.translate import translated_pages
 from mapping.compiled import CompiledDefinition
 
 ALWAYS = ("Id", "SystemModstamp", "IsConverted")
@@ -25,7 +25,8 @@ class SalesforceLeadSource:
     def __init__(self, api: SalesforceApi, compiled: CompiledDefinition) -> None:
         self.api = api
         view = compiled.systems["salesforce"]
-        self.wanted = tuple(dict.fromkeys([*ALWAYS, *view.raw_fields]))
+        # CreatedDate last, also when unmapped: a lead created in its stage starts its SLA clock then (DESIGN §6).
+        self.wanted = tuple(dict.fromkeys([*ALWAYS, *view.raw_fields, "CreatedDate"]))
         self.stage_fields = view.stage_fields
         self.email_field = view.mapping.fields.get("email", "Email")
         self._fields: tuple[str, ...] | None = None
@@ -38,11 +39,10 @@ class SalesforceLeadSource:
         self.api.budget.spend()
         results = self.api.run("bulk.query", lambda sf: sf.bulk2.Lead.query(soql.split(" ORDER BY ")[0],
                                                                               max_records=BULK_PAGE, wait=1))
-        with translated("bulk.query"):
-            for csv_text in results:
-                self.api.budget.spend()
-                rows = csv.DictReader(io.StringIO(csv_text))
-                yield [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
+        for csv_text in translated_pages("bulk.query", results):
+            self.api.budget.spend()
+            rows = csv.DictReader(io.StringIO(csv_text))
+            yield [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -85,7 +85,7 @@ class SalesforceLeadSource:
         return self.query_by(self.fields, self.email_field, emails, "find")
 
     def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
-        fields = ", ".join(f"'{name}'" for name in self.stage_fields)
+        fields = quoted_list(self.stage_fields)
         history = self.query_by(("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"), "LeadId", record_ids,
                            "evidence", "LeadHistory", f"Field IN ({fields}) AND ")
         activities: list[dict[str, Any]] = []
@@ -97,7 +97,7 @@ class SalesforceLeadSource:
     def query_by(self, fields: Sequence[str], column: str, values: Sequence[str], operation: str, sobject: str = "Lead",
             extra: str = "") -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
-        prefix = f"SELECT {', '.join(fields)} FROM {sobject} WHERE {extra}"
+        prefix = f"SELECT {field_names(fields)} FROM {field_names([sobject])} WHERE {extra}"
         for soql in in_batches(prefix, column, [v for v in values if v]):
             for page in self.api.query_pages(soql, operation):
                 found += page

@@ -1,12 +1,13 @@
 """Translates simple-salesforce and requests failures into leadsync's error tree, in one place.
 
-Messages carry the status and Salesforce's error codes, never response bodies, tokens or record data.
+Messages carry the status and Salesforce's error codes, never response bodies, tokens or record data; the vendor
+exception is cut (its type name kept): `SalesforceError.__str__` prints the URL (a SOQL query, emails and all) and
+the response body, and a requests `ConnectionError` names the URL it could not reach.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import requests
@@ -29,8 +30,8 @@ from connectors.errors import (
     RowLockError,
     SessionExpiredError,
     UnavailableError,
+    translate_call,
 )
-from mapping.errors import LeadsyncError
 
 SYSTEM = "salesforce"
 T = TypeVar("T")
@@ -50,10 +51,10 @@ def translate(operation: str, error: Exception) -> ConnectorError:
     if isinstance(error, requests.Timeout):
         return UnavailableError(SYSTEM, operation, "timed out", maybe_processed=True)
     if isinstance(error, requests.RequestException):
-        return UnavailableError(SYSTEM, operation, f"connection failed ({type(error).__name__})", maybe_processed=True)
+        return UnavailableError(SYSTEM, operation, "connection failed", maybe_processed=True)
     if isinstance(error, SalesforceError):
         return _from_status(operation, error)
-    return UnavailableError(SYSTEM, operation, type(error).__name__)
+    return UnavailableError(SYSTEM, operation, "unexpected failure")
 
 
 def _from_status(operation: str, error: SalesforceError) -> ConnectorError:
@@ -79,16 +80,19 @@ def _from_status(operation: str, error: SalesforceError) -> ConnectorError:
     return InvalidRequestError(SYSTEM, operation, detail)
 
 
-@contextmanager
-def translated(operation: str) -> Iterator[None]:
-    try:
-        yield
-    except LeadsyncError:  # ours already (a connector error, or a setting the client factory refused)
-        raise
-    except Exception as exc:
-        raise translate(operation, exc) from exc
-
-
 def call(operation: str, fn: Callable[[], T]) -> T:
-    with translated(operation):
-        return fn()
+    return translate_call(operation, fn, translate)
+
+
+def translated_pages(operation: str, pages: Iterable[T]) -> Iterator[T]:
+    """The items of `pages` (a lazy vendor iterator, e.g. Bulk API result pages), each fetch translated."""
+    iterator = iter(pages)
+    while (step := call(operation, lambda: _advance(iterator))) is not None:
+        yield step[0]
+
+
+def _advance(iterator: Iterator[T]) -> tuple[T] | None:
+    """The next item, boxed; None at the end."""
+    for item in iterator:
+        return (item,)
+    return None

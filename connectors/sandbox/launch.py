@@ -13,6 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from connectors.definition_files import load_definition
+from connectors.sandbox.definition_schema import hubspot_properties, salesforce_fields
 from connectors.sandbox.hubspot import HubSpotSandbox, ServedHubSpot
 from connectors.sandbox.hubspot import Switches as HubSpotSwitches
 from connectors.sandbox.hubspot.sandbox import DEFAULT_ACCESS_TOKEN, access_token_from_env
@@ -70,6 +71,13 @@ class SandboxHandle:
         return json.dumps(self.facts(), sort_keys=True)
 
 
+def add_definition_schema(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition) -> None:
+    """The Lead fields and contact properties the definition maps (BANT, lock, score, annotations…), created where the
+    stock org and portal lack them: even an empty sandbox runs the definition with no manual set-up."""
+    sf.add_lead_fields(salesforce_fields(compiled))
+    hs.add_properties(hubspot_properties(compiled))
+
+
 def seed_sandboxes(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition, leads: int, seed: int,
                    now: datetime, mix: SeedMix = DEFAULT_MIX, provisioned: bool = False) -> Counter[str]:
     """Stream a generated population into both emulators in chunks; counts per category and system."""
@@ -122,7 +130,8 @@ def run_sandbox(
     ports: tuple[int, int] = (0, 0),
     secrets: SandboxSecrets | None = None,
 ) -> Iterator[SandboxHandle]:
-    """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits.
+    """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits. Either way the org
+    and the portal have every field and property the definition maps.
 
     The credentials they expect are `secrets`, by default `SandboxSecrets.from_env()` (LEADSYNC_SANDBOX_*, else the
     fixed sandbox values); `handle.env()` hands the same values to a client.
@@ -134,6 +143,7 @@ def run_sandbox(
                         access_token=chosen.hubspot_access_token)
     for sandbox in (sf, hs):
         sandbox.set_latency(latency_ms, jitter_ms)
+    add_definition_schema(sf, hs, compiled)
     seeded = Counter() if empty else seed_sandboxes(sf, hs, compiled, leads, seed, now or datetime.now(UTC), mix,
                                                      provisioned)
     with ExitStack() as stack:

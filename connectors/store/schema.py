@@ -131,6 +131,13 @@ owner_names = Table(
     Column("name", String(255)), Column("fetched_at", UtcDateTime, nullable=False),
 )
 
+holds = Table(
+    "holds", metadata,  # records a revert put back: no automatic correction while the definition version is this one
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("definition_version", String(64), nullable=False), Column("run_id", String(36), nullable=False),
+    Column("held_at", UtcDateTime, nullable=False),
+)
+
 
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, locks, watermarks, identity_links, lead_state, audit_log, checkpoints])
@@ -154,8 +161,13 @@ def _v4(connection: Connection) -> None:
     metadata.create_all(connection, tables=[owner_names])
 
 
+def _v5(connection: Connection) -> None:
+    """Version 5 holds reverted records from automatic correction, so the next sync does not undo the revert."""
+    metadata.create_all(connection, tables=[holds])
+
+
 MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,28 +11,34 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from connectors.errors import ConnectorError, RunLockedError
-from connectors.ports import CachedOwnerName, SlaTransitions, Snapshot, WriteOutcome
+from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
+from connectors.ports import CachedOwnerName, Hold, SlaTransitions, Snapshot, WriteOutcome
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
 from mapping.plan import Correction, Skipped
-from mapping.sla import SlaEntry
+from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
 
 CHUNK = 500
 NAME_CHARS = 255  # the owner_names.name column
 RUNNING = (SlaState.ON_TRACK.value, SlaState.AT_RISK.value, SlaState.BREACHED.value)
 Key = tuple[str, str]
+DATABASE_URL_VARIABLE = "LEADSYNC_DATABASE_URL"
 
 
 class StateStoreError(ConnectorError):
+    """The state store failed. Raised `from None`: a SQLAlchemy error's text holds the statement, its parameters
+    (emails, record data) and the connection URL; only its type name is kept."""
+
     def __init__(self, operation: str, error: Exception) -> None:
-        super().__init__("state", operation, type(error).__name__)
+        super().__init__("state", operation, "database error")
+        self.translating(error)
 
 
 def _now() -> datetime:
@@ -43,24 +50,54 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def open_run_state(url: str) -> SqlRunState:
-    """Open (and migrate) the store at a SQLAlchemy URL; SQLite files get their directory created."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+def open_run_state(url: str | SecretStr) -> SqlRunState:
+    """Open (and migrate) the store at a SQLAlchemy URL; SQLite files get their directory created.
+
+    The URL may hold a password: it is unwrapped here, where the engine is made, and named in no error.
+    """
+    engine = _engine(url.get_secret_value() if isinstance(url, SecretStr) else url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     store = SqlRunState(engine)
-    with store._begin("migrate") as connection:
+    with _migration_turn(engine), store._begin("migrate") as connection:
         t.migrate(connection)
     return store
 
 
+@contextmanager
+def _migration_turn(engine: Engine) -> Iterator[None]:
+    """Processes opening one new SQLite file take turns (PostgreSQL's turn is an advisory lock in `migrate`).
+
+    pysqlite runs DDL outside transactions, so two first openers could both create the same table. The lock is a
+    file of its own: closing any descriptor of the database file itself would drop SQLite's own POSIX locks.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(parsed, pool_pre_ping=True)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:  # their texts quote the URL, password included
+        problem = f"not a usable SQLAlchemy URL ({type(exc).__name__}), e.g. postgresql+psycopg://user:PASSWORD@host/db"
+        raise ConfigurationError(DATABASE_URL_VARIABLE, problem) from None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL waits for a lock too
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -79,7 +116,7 @@ class SqlRunState:
             with self.engine.begin() as connection:
                 yield connection
         except SQLAlchemyError as exc:
-            raise StateStoreError(operation, exc) from exc
+            raise StateStoreError(operation, exc) from None
 
     # --- runs and locks ---------------------------------------------------------------------------------
 
@@ -147,6 +184,8 @@ class SqlRunState:
             return True
         except IntegrityError:
             pass
+        except SQLAlchemyError as exc:
+            raise StateStoreError("lock", exc) from None
         with self._begin("lock") as c:  # take over a lock whose holder let it expire, or died on this host
             lk = t.locks.c
             current = c.execute(select(lk.holder).where(lk.kind == kind)).scalar()
@@ -181,41 +220,45 @@ class SqlRunState:
                         found[hs] = sf
         return found
 
-    def first_observed(self, keys: Sequence[Key]) -> dict[Key, datetime]:
-        found: dict[Key, datetime] = {}
-        wanted = set(keys)
+    def first_observed(self, keys: Sequence[Key]) -> dict[Key, Observed]:
         with self._begin("first_observed") as c:
-            for chunk in _chunks(sorted({record_id for _, record_id in keys})):
-                rows = c.execute(select(t.lead_state.c.system, t.lead_state.c.record_id, t.lead_state.c.first_observed_at)
-                                 .where(t.lead_state.c.record_id.in_(chunk)))
-                found.update({(s, r): at for s, r, at in rows if (s, r) in wanted})
-        return found
+            return {key: seen for key, (seen, _) in self._stages(c, list(keys)).items()}
 
-    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime]) -> None:
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime],
+                            observed_at: datetime | None = None) -> None:
         now = _now()
+        at = observed_at or now
         leads = {lead.key: lead for pair in pairs for lead in (pair.crm, pair.ma) if lead is not None}
         links = {pair.ma.record_id: pair.crm.record_id for pair in pairs if pair.crm is not None and pair.ma is not None}
         with self._begin("record_observations") as c:
             known = self._stages(c, list(leads))
             rows = []
             for key, lead in leads.items():
-                prior = known.get(key)
-                first = prior[1] if prior is not None and prior[0] == lead.stage else (lead.stage_entered_at or now)
+                prior, prior_entered = known.get(key, (None, None))
+                entered = lead.stage_entered_at
+                if prior is not None and prior.stage == lead.stage:
+                    # Same stage as before: keep when it was first seen, and an entry leadsync recorded (its own move).
+                    first, entered = prior.at, entered or prior_entered
+                else:
+                    first = entered or at
                 rows.append({"system": key[0], "record_id": key[1], "stage": lead.stage,
-                             "stage_entered_at": lead.stage_entered_at, "first_observed_at": first, "last_seen_at": now})
+                             "stage_entered_at": entered, "first_observed_at": first, "last_seen_at": now})
             self._upsert(c, t.lead_state, rows, ["system", "record_id"])
             self._upsert(c, t.identity_links, [{"hubspot_id": hs, "salesforce_id": sf, "first_linked_at": now,
                                                 "last_seen_at": now} for hs, sf in links.items()],
                          ["hubspot_id"], keep=["first_linked_at"])
             self._upsert(c, t.watermarks, [{"system": s, "instant": at} for s, at in watermarks.items()], ["system"])
 
-    def _stages(self, c: Connection, keys: list[Key]) -> dict[Key, tuple[str | None, datetime]]:
+    def _stages(self, c: Connection, keys: list[Key]) -> dict[Key, tuple[Observed, datetime | None]]:
+        """Each record's `lead_state` row: what it says, and the entry instant it recorded (None: not known)."""
         wanted = set(keys)
-        found: dict[Key, tuple[str | None, datetime]] = {}
+        found: dict[Key, tuple[Observed, datetime | None]] = {}
+        ls = t.lead_state.c
         for chunk in _chunks(sorted({r for _, r in keys})):
-            rows = c.execute(select(t.lead_state.c.system, t.lead_state.c.record_id, t.lead_state.c.stage,
-                                    t.lead_state.c.first_observed_at).where(t.lead_state.c.record_id.in_(chunk)))
-            found.update({(s, r): (stage, at) for s, r, stage, at in rows if (s, r) in wanted})
+            rows = c.execute(select(ls.system, ls.record_id, ls.stage, ls.first_observed_at, ls.stage_entered_at)
+                             .where(ls.record_id.in_(chunk)))
+            found.update({(s, r): (Observed(stage, at, entered is None), entered)
+                          for s, r, stage, at, entered in rows if (s, r) in wanted})
         return found
 
     def _upsert(self, c: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str],
@@ -419,6 +462,37 @@ class SqlRunState:
                 c.execute(delete(t.revisits).where(and_(r.system == bindparam("b_system"),
                                                         r.record_id == bindparam("b_record"))),
                           [{"b_system": system, "b_record": record_id} for system, record_id in keys])
+
+    # --- holds: records a revert put back, kept from automatic correction under that definition version --------
+
+    def hold(self, keys: Sequence[Key], definition_version: str, run_id: str, at: datetime) -> None:
+        rows = [{"system": system, "record_id": record_id, "definition_version": definition_version, "run_id": run_id,
+                 "held_at": at} for system, record_id in keys]
+        with self._begin("hold") as c:
+            self._upsert(c, t.holds, rows, ["system", "record_id"])
+
+    def holds(self, keys: Sequence[Key], definition_version: str) -> dict[Key, Hold]:
+        h = t.holds.c
+        wanted = set(keys)
+        found: dict[Key, Hold] = {}
+        with self._begin("holds") as c:
+            for chunk in _chunks(sorted({record_id for _, record_id in wanted})):
+                rows = c.execute(select(t.holds).where(and_(h.record_id.in_(chunk), h.definition_version == definition_version)))
+                found |= {(r.system, r.record_id): Hold(r.run_id, r.held_at, r.definition_version) for r in rows
+                          if (r.system, r.record_id) in wanted}
+        return found
+
+    def release(self, keys: Sequence[Key] | None = None, run_id: str | None = None) -> list[Key]:
+        """Lift holds: of these records, or of one reverted run, or (neither given) every hold; the keys lifted."""
+        h = t.holds.c
+        wanted = set(keys) if keys is not None else None
+        query = select(h.system, h.record_id).where(h.run_id == run_id) if run_id is not None else select(h.system, h.record_id)
+        with self._begin("release") as c:
+            lifted = [(s, r) for s, r in c.execute(query) if wanted is None or (s, r) in wanted]
+            if lifted:
+                c.execute(delete(t.holds).where(and_(h.system == bindparam("b_system"), h.record_id == bindparam("b_record"))),
+                          [{"b_system": s, "b_record": r} for s, r in lifted])
+        return sorted(lifted)
 
     # --- snapshots (what `definitions impact` replays) and a lead's story (what `explain` tells) --------------
 

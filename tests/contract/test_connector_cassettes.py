@@ -41,7 +41,6 @@ def _systems() -> Iterator[tuple[SalesforceConnector, HubSpotConnector]]:
 
     with run_sandbox(leads=300, seed=21, provisioned=True, now=datetime(2026, 11, 23, tzinfo=UTC)) as handle:
         facts = handle.facts()
-        os.environ["REQUESTS_CA_BUNDLE"] = facts["salesforce"]["ca_bundle"]
         sf = SalesforceSettings(instance_url=facts["salesforce"]["instance_url"],
                                 session_id=facts["salesforce"]["session_id"], ca_bundle=facts["salesforce"]["ca_bundle"])
         hs = HubSpotSettings(access_token=facts["hubspot"]["access_token"], base_url=facts["hubspot"]["base_url"])

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from connectors.memory import InMemorySystem
 from flows.backfill_run import run_backfill
+from flows.cli_explain import render_story
+from flows.explain_run import explain_lead
 from flows.provision_run import run_provision
+from flows.render import plan_document
 from flows.revert_run import run_revert
 from flows.services import Services
 from flows.sweep_run import run_sla_sweep
 from flows.sync_run import run_sync
-from connectors.memory import InMemorySystem
 from mapping.business_time import elapsed
 from mapping.stage_diff import PicklistValue
+from tests.factories import compiled
 from tests.flows.conftest import audit_statuses
 from tests.flows.test_sync_run import AS_OF, _world
 
@@ -106,6 +111,31 @@ def test_revert_restores_values_still_held_and_reports_the_changed_ones(make_sta
     assert audit_statuses(state).count("reverted") == 1
 
 
+def test_a_revert_sticks_until_the_definition_changes_or_a_release(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, state = _world(make_state, people=2)
+    run = run_sync(services, as_of=AS_OF, dry_run=False)
+    run_revert(services, run.run_id, as_of=AS_OF)
+    for contact in ma.records.values():  # the marketing side changes again: both people are pulled anew
+        contact["properties"]["lastmodifieddate"] = "2026-11-23T15:30:00Z"
+
+    later = run_sync(services, as_of=AS_OF + timedelta(hours=1), dry_run=False)
+
+    assert later.corrections == [] and {(s.record_id, s.reason.value) for s in later.skipped} == {
+        ("00Q000000000000000", "reverted_hold"), ("00Q000000000000001", "reverted_hold")}
+    assert all(record["Status"] == "Open - Not Contacted" for record in crm.records.values())
+    assert plan_document(later)["skipped"][0]["reason"] == "reverted_hold"
+
+    for contact in ma.records.values():
+        contact["properties"]["lastmodifieddate"] = "2026-11-23T16:30:00Z"
+    changed = replace(services, compiled=compiled(two_way=True))  # another definition version: the hold is lifted
+    assert {c.record_id for c in run_sync(changed, as_of=AS_OF + timedelta(hours=2), dry_run=True).corrections
+            if c.system == "salesforce"} == {"00Q000000000000000", "00Q000000000000001"}
+
+    assert state.release(keys=[("salesforce", "00Q000000000000001")]) == [("salesforce", "00Q000000000000001")]
+    released = run_sync(services, as_of=AS_OF + timedelta(hours=2), dry_run=True)
+    assert {c.record_id for c in released.corrections} == {"00Q000000000000001"}
+
+
 def three_mqls_synced_at_closing_time(make_state: Callable[[], Any]) -> tuple[Services, InMemorySystem]:
     """Three MQLs (SLA 4 business hours) entered Monday 09:30, 15:30 and 16:45 New York; synced at 17:00 Monday."""
     services, crm, ma, _ = _world(make_state, people=3)
@@ -134,3 +164,16 @@ def test_an_hourly_sweep_around_the_clock_flags_breaches_only_after_working_time
             assert elapsed(services.sla.calendar, as_of - timedelta(hours=1), as_of) > timedelta(0), (lead, as_of)
     assert flagged_at == {"00Q000000000000001": datetime(2026, 11, 24, 17, 5, tzinfo=UTC),   # 1.5 h Mon + 2.5 h Tue
                           "00Q000000000000002": datetime(2026, 11, 24, 18, 5, tzinfo=UTC)}   # 0.25 h Mon + 3.75 h Tue
+
+
+def test_explain_shows_the_hold_a_revert_left_and_no_write(make_state: Callable[[], Any]) -> None:
+    services, _, _, _ = _world(make_state, people=1)
+    run = run_sync(services, as_of=AS_OF, dry_run=False)
+    run_revert(services, run.run_id, as_of=AS_OF)
+
+    story = explain_lead(services, "00Q000000000000000", AS_OF + timedelta(hours=1)).as_dict()
+
+    assert story["held"] == [{"system": "salesforce", "record_id": "00Q000000000000000", "reverted_run": run.run_id,
+                              "since": AS_OF.isoformat().replace("+00:00", "Z")}]
+    assert story["planned_corrections"] == [] and {s["reason"] for s in story["skipped"]} == {"reverted_hold"}
+    assert f"HELD: salesforce 00Q000000000000000 was put back by a revert of run {run.run_id}" in render_story(story)

@@ -14,6 +14,7 @@ import pytest
 from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.settings import RunSettings
+from flows.cli_explain import render_story
 from flows.explain_run import LeadNotFoundError, explain_lead
 from flows.impact_run import run_impact
 from flows.services import Services, SystemPorts
@@ -50,7 +51,8 @@ def _load(scenario: Scenario) -> tuple[InMemorySystem, InMemorySystem]:
 def test_every_resolution_rule_is_explained() -> None:
     assert {s.rule for s in ONE_PER_RULE} >= {"in_agreement", "converted_is_fact", "sales_decides",
                                               "marketing_evidence", "no_regression", "side_stage_holds",
-                                              "side_stage_reentry", "marketing_side_move", "unmapped_value"}
+                                              "side_stage_reentry", "marketing_side_move", "unmapped_value",
+                                              "unmet_ma_claim"}
 
 
 @pytest.mark.parametrize("scenario", ONE_PER_RULE, ids=lambda s: s.rule)
@@ -68,7 +70,10 @@ def test_explain_returns_the_rule_and_the_evidence_that_decided(scenario: Scenar
     assert sources_seen & {"salesforce", "hubspot", "conversion", "criteria", "engagement"}
     assert {r["system"] for r in story["records"]} == {s for s, r in (("salesforce", scenario.sf),
                                                                        ("hubspot", scenario.hs)) if r is not None}
-    assert (story["violation"] is not None) == scenario.violation
+    primary = "salesforce" if scenario.sf is not None else "hubspot"
+    flagged = {v["system"] for v in story["violations"]}
+    assert (primary in flagged) == scenario.violation
+    assert (primary != "hubspot" and "hubspot" in flagged) == scenario.ma_violation
     assert [e["at"] for e in story["timeline"]] == sorted(e["at"] for e in story["timeline"])
     assert crm.writes == [] and ma.writes == []
 
@@ -90,6 +95,36 @@ def test_explain_by_email_finds_both_records_and_our_past_writes() -> None:
     assert story["sla"]["stage"] == "mql"
     with pytest.raises(LeadNotFoundError):
         explain_lead(services, "nobody@example.com", AS_OF)
+
+
+def test_explain_finds_every_record_of_a_duplicated_person_and_says_the_sync_leaves_them_alone() -> None:
+    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    for record_id in ("00Q000000000000001", "00Q000000000000002"):
+        record, history = sf_lead(record_id, "Open - Not Contacted", "twin@example.com", entered=at(2))
+        crm.load([record])
+        crm.history[record_id] = history
+    ma.load([hs_contact("700", "marketingqualifiedlead", "twin@example.com", score=75, entered=at(5))])
+    services = _services(compiled(), crm, ma, InMemoryState())
+    synced = run_sync(services, as_of=AS_OF, dry_run=True)
+    assert synced.corrections == [] and [d.email for d in synced.duplicates] == ["twin@example.com"]
+
+    for identifier in ("Twin@Example.com", "00Q000000000000001", "00Q000000000000002", "700"):
+        story = explain_lead(services, identifier, AS_OF).as_dict()
+        assert {(r["system"], r["record_id"]) for r in story["records"]} == {
+            ("salesforce", "00Q000000000000001"), ("salesforce", "00Q000000000000002"), ("hubspot", "700")}, identifier
+        assert story["resolved"]["stage"] is None and story["resolved"]["rule"] == "duplicate_left_alone"
+        assert story["duplicates"] == [{"email": "twin@example.com", "system": "salesforce", "other_ids": ["700"],
+                                        "record_ids": ["00Q000000000000001", "00Q000000000000002"]}]
+        assert story["planned_corrections"] == [] and story["sla"] is None
+        assert "leave every record of this person alone" in render_story(story)
+
+
+def test_explain_finds_a_lead_by_an_email_that_is_not_valid() -> None:
+    services = _one_person("Open - Not Contacted", "ada@@example.com")
+
+    story = explain_lead(services, "ada@@example.com", AS_OF).as_dict()
+
+    assert [r["record_id"] for r in story["records"]] == ["00Q000000000000001"]
 
 
 def _stricter(tmp_path: Path, threshold: int) -> Any:
@@ -159,3 +194,47 @@ def test_an_impact_file_copy_of_the_current_definition_changes_nothing(make_stat
     same = compile_definition(parse_definition(sources(tmp_path / "same")))
     impact = run_impact(state, services.settings, services.compiled, same, as_of=AS_OF).impact
     assert impact.changed == [] and sum(n for (a, b), n in impact.matrix.items() if a != b) == 0
+
+
+def test_impact_right_after_a_sync_starts_from_what_the_sync_wrote(make_state: Callable[[], Any], tmp_path: Path) -> None:
+    services, state, scores = _population(make_state)
+    applied = run_sync(services, as_of=AS_OF, dry_run=False, allow_mass_change=True)
+    assert applied.status == "succeeded" and applied.counts()["applied"] > 0
+
+    impact = run_impact(state, services.settings, services.compiled, _stricter(tmp_path, 50), as_of=AS_OF).impact
+
+    assert sum(impact.corrections_old.values()) == 0  # before the fix: every correction the sync had just applied
+    assert impact.changed == [] and impact.leads == len(scores)
+
+
+def _one_person(status: str, email: str, lifecycle: str | None = None, score: int | None = None,
+                entered: datetime | None = None) -> Services:
+    """Lead 00Q000000000000001 at `status` (entered on the 2nd) and, with a `lifecycle`, its HubSpot contact 700."""
+    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    record, history = sf_lead("00Q000000000000001", status, email, entered=at(2))
+    crm.load([record])
+    crm.history[record["Id"]] = history
+    if lifecycle is not None:
+        ma.load([hs_contact("700", lifecycle, email, score=score, entered=entered)])
+    return _services(compiled(), crm, ma, InMemoryState())
+
+
+def test_explain_says_why_a_violating_lead_stays_without_borrowing_a_lower_stages_criteria() -> None:
+    services = _one_person("Marketing Qualified", "low@example.com", "lead", score=10, entered=at(1))
+
+    reason = explain_lead(services, "00Q000000000000001", AS_OF).as_dict()["resolved"]["reason"]
+
+    assert reason.startswith("Stays at Marketing Qualified Lead: leadsync never moves a lead down the ladder")
+    assert "the entry criteria support only Inquiry" in reason
+    assert "it fails Marketing Qualified Lead (lead score ≥ 50" in reason and "not demoted" in reason
+    assert not reason.startswith("Stays at Marketing Qualified Lead: email address is valid")
+
+
+def test_explain_keeps_the_evidence_that_justified_leadsyncs_own_move() -> None:
+    services = _one_person("Open - Not Contacted", "ok@example.com", "marketingqualifiedlead", score=72, entered=at(5))
+    run_sync(services, as_of=AS_OF, dry_run=False)
+
+    reason = explain_lead(services, "00Q000000000000001", datetime.now(UTC)).as_dict()["resolved"]["reason"]
+
+    assert reason.startswith("Stays at Marketing Qualified Lead: leadsync moved it here on ")
+    assert "because HubSpot says Marketing Qualified Lead since 2026-11-05" in reason and "lead score ≥ 50 (72)" in reason

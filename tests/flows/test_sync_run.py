@@ -12,6 +12,7 @@ from connectors.errors import RunLockedError
 from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.settings import RunSettings
+from flows.render import plan_document
 from flows.services import Services, SystemPorts
 from flows.sync_run import run_sync
 from tests.factories import at, compiled, hs_contact, sf_lead
@@ -143,3 +144,35 @@ def test_a_second_run_of_the_same_kind_is_refused_while_one_holds_the_lock(make_
     with state.lock("sync", "another-run", ttl=None):  # type: ignore[arg-type]
         with pytest.raises(RunLockedError):
             run_sync(services, as_of=AS_OF, dry_run=False)
+
+
+def test_a_dry_run_reports_what_the_guards_would_do_to_the_real_run(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state, max_changes=2)
+
+    dry = run_sync(services, as_of=AS_OF, dry_run=True)
+    overridden = run_sync(services, as_of=AS_OF, dry_run=True, allow_mass_change=True)
+
+    assert dry.status == "dry_run" and dry.would_block.startswith("blast_radius: ") and "4 of" in dry.would_block
+    assert plan_document(dry)["would_block"] == dry.would_block
+    assert overridden.would_block == "" and plan_document(overridden)["would_block"] is None
+    assert crm.writes == []
+
+
+def test_the_plan_lists_every_leads_decision_including_those_in_agreement(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, _ = _world(make_state, people=2)
+    record, history = sf_lead("00Q000000000000009", "Marketing Qualified", "agree@example.com", entered=at(2))
+    crm.load([record])
+    crm.history[record["Id"]] = history
+    ma.load([hs_contact("509", "marketingqualifiedlead", "agree@example.com", score=80, entered=at(2),
+                        lastmodifieddate="2026-11-20T12:00:00Z")])
+
+    document = plan_document(run_sync(services, as_of=AS_OF, dry_run=True, keep_decisions=True))
+
+    decisions = {d["record_id"]: d for d in document["decisions"]}
+    assert set(decisions) == {"00Q000000000000000", "00Q000000000000001", "00Q000000000000009"}
+    agreed = decisions["00Q000000000000009"]
+    assert (agreed["stage"], agreed["rule"]) == ("mql", "in_agreement")
+    assert agreed["partner"] == {"system": "hubspot", "record_id": "509"}
+    assert set(agreed["sources"]) >= {"salesforce", "criteria"}
+    assert decisions["00Q000000000000000"]["rule"] == "marketing_evidence"
+    assert plan_document(run_sync(services, as_of=AS_OF, dry_run=True))["decisions"] is None  # kept only when asked

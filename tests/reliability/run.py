@@ -18,7 +18,8 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[2]))
 
 from table import Row, render
 
-SCENARIOS = ["transient", "crashes", "partial", "concurrency", "bad_input", "secrets_canary"]
+SCENARIOS = ["transient", "crashes", "partial", "concurrency", "bad_input", "secrets_canary", "future_as_of",
+             "extreme_dates", "revert_sticks"]
 
 
 def main() -> int:

@@ -1,5 +1,7 @@
 """Scenario 7 "secrets": canary credentials go over the real wire, and no log, Prefect log or artifact, state row,
-plan, report, cassette or exception text holds them, nor their URL-encoded or base64 forms.
+plan, report, cassette or exception text holds them, nor their URL-encoded or base64 forms. Canary leads (emails and
+names) are pulled too, and a pull failing midway leaves them in no exception text, log or Prefect task-failure log
+(they do belong in the state store and in plans, so those are not grepped for them).
 
 `run(full)` returns the table rows. Both modes start a sandbox that expects fresh canaries (LEADSYNC_SANDBOX_*, see
 `connectors.sandbox.launch.SandboxSecrets`), run `leadsync plan` and `leadsync sync` against it (session and password
@@ -20,16 +22,18 @@ import re
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
 from table import Row
@@ -89,6 +93,36 @@ class Canaries:
         }
 
 
+@dataclass(frozen=True)
+class LeadCanaries:
+    """Fresh people: the first `in_both` are a Salesforce lead and a HubSpot contact, the rest HubSpot contacts only
+    (a sync's HubSpot pass looks their emails up in Salesforce: `Email IN (…)` in the query URL)."""
+
+    emails: tuple[str, ...]
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    in_both: int
+
+    @classmethod
+    def fresh(cls, people: int = 4, in_both: int = 2) -> LeadCanaries:
+        tags = [secrets.token_hex(6) for _ in range(people)]
+        return cls(tuple(f"canary.{t}@example.com" for t in tags), tuple(f"Canarya{t}" for t in tags),
+                   tuple(f"Canaryz{t}" for t in tags), in_both)
+
+    def named(self) -> dict[str, str]:
+        return {f"lead_{kind}_{n}": value for kind, values in
+                (("email", self.emails), ("first_name", self.first_names), ("last_name", self.last_names))
+                for n, value in enumerate(values)}
+
+    def salesforce_leads(self) -> list[dict[str, object]]:
+        return [{"Email": self.emails[n], "FirstName": self.first_names[n], "LastName": self.last_names[n],
+                 "Company": "Canary Co", "Status": "Open - Not Contacted"} for n in range(self.in_both)]
+
+    def hubspot_contacts(self) -> list[dict[str, object]]:
+        return [{"email": email, "firstname": first, "lastname": last, "lifecyclestage": "lead", "hubspotscore": "80"}
+                for email, first, last in zip(self.emails, self.first_names, self.last_names, strict=True)]
+
+
 def encoded_forms(value: str) -> set[bytes]:
     """The value as bytes, URL-encoded, and base64 (standard and URL-safe) at each of the three alignments."""
     raw = value.encode()
@@ -115,12 +149,26 @@ class Scan:
     bytes: int = 0
     hits: list[str] = field(default_factory=list)  # "path: canary name"
 
-    def figures(self, canaries: Canaries) -> dict[str, object]:
+    def figures(self, canaries: Named) -> dict[str, object]:
         return {"files": self.files, "MB": round(self.bytes / 1e6, 1), "canaries": len(canaries.named()),
                 "hits": len(self.hits)}
 
 
-def scan(roots: Iterable[Path], canaries: Canaries) -> Scan:
+class Named(Protocol):
+    def named(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Together:
+    """Several sets of canaries grepped at once (credentials and leads)."""
+
+    parts: tuple[Named, ...]
+
+    def named(self) -> dict[str, str]:
+        return {name: value for part in self.parts for name, value in part.named().items()}
+
+
+def scan(roots: Iterable[Path], canaries: Named) -> Scan:
     """Every regular file under `roots`, as bytes, for every encoded form of every canary."""
     needles = {form: name for name, value in canaries.named().items() for form in encoded_forms(value)}
     pattern = re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
@@ -194,19 +242,19 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 
 
 @contextmanager
-def captured_logs(path: Path) -> Iterator[None]:
-    """Everything logged in this process at DEBUG and above, into `path`."""
+def captured_logs(path: Path, level: int = logging.DEBUG) -> Iterator[None]:
+    """Everything logged in this process at `level` and above, into `path`."""
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
-    level = root.level
+    previous = root.level
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    root.setLevel(level)
     try:
         yield
     finally:
         root.removeHandler(handler)
-        root.setLevel(level)
+        root.setLevel(previous)
         handler.close()
 
 
@@ -288,7 +336,7 @@ def failing_logins(handle: Any, canaries: Canaries, out: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------------------- rows
 
 
-def row(name: str, canaries: Canaries, roots: list[Path], problems: list[str], **evidence: object) -> Row:
+def row(name: str, canaries: Named, roots: list[Path], problems: list[str], **evidence: object) -> Row:
     found = scan(roots, canaries)
     notes = problems + [f"leak {hit}" for hit in found.hits[:3]] + [f"… {len(found.hits) - 3} more"] * (len(found.hits) > 3)
     return Row(f"7 secrets: {name}", not found.hits and not problems, {**found.figures(canaries), **evidence},
@@ -323,7 +371,7 @@ def cli_row(tmp: Path, canaries: Canaries) -> tuple[Row, Row]:
         with captured_logs(auth / "in-process.log"):
             auth_problems = failing_logins(handle, canaries, auth)
     served = serve_stderr(env, cli / "sandbox-serve.stderr", canaries)
-    problems += [f"plan exited {plan_code}"] * (plan_code != 0) + [f"sync exited {sync_code}"] * (sync_code != 0)
+    problems += [f"plan exited {plan_code}"] * (plan_code not in (0, 3)) + [f"sync exited {sync_code}"] * (sync_code != 0)
     problems += ["no successful password login with the canary"] * (logins < 1) + ["no HubSpot call"] * (hs_calls < 1)
     problems += ["`leadsync sandbox serve` did not serve the canaries"] * (not served)
     auth_problems += [f"wrong-password CLI exited {bad_sf}, not 1"] * (bad_sf != 1)
@@ -359,6 +407,110 @@ def prefect_failure_row(tmp: Path, canaries: Canaries) -> Row:
     problems = [f"the flow exited {code}, expected a failure"] * (code == 0)
     problems += ["the failure is not the refused login"] * ("login refused" not in text)
     return row("prefect flow auth failure", canaries, [work], problems, exit=code)
+
+
+MID_PULL_PAUSE_S = 5.0  # HubSpot holds the first page of its pull this long; Salesforce is stopped meanwhile
+SYNC_SCRIPT = "from flows.sync import sync; sync(dry_run=True)"
+
+
+@contextmanager
+def canary_people_sandbox(canaries: Canaries, leads: LeadCanaries) -> Iterator[tuple[Any, Callable[[], None]]]:
+    """An empty sandbox expecting the credential canaries and holding the canary people only; the callable stops the
+    Salesforce emulator for good (connections refused from then on), as when it is killed mid-run."""
+    from dataclasses import replace
+
+    from connectors.definition_files import load_definition
+    from connectors.sandbox.hubspot import HubSpotSandbox
+    from connectors.sandbox.launch import SandboxHandle, SandboxSecrets, add_definition_schema
+    from connectors.sandbox.salesforce import SalesforceSandbox
+    from mapping.compiled import compile_definition
+
+    chosen = SandboxSecrets.from_env(canaries.sandbox_env())
+    sf = SalesforceSandbox(seed=7, credentials=replace(chosen.salesforce))
+    hs = HubSpotSandbox(seed=7, access_token=chosen.hubspot_access_token)
+    add_definition_schema(sf, hs, compile_definition(load_definition(DEFINITIONS)))
+    sf.load_leads(leads.salesforce_leads())
+    hs.load_contacts(leads.hubspot_contacts())
+    with ExitStack() as salesforce_up, hs.serve() as hs_conn:
+        sf_conn = salesforce_up.enter_context(sf.serve())
+        yield SandboxHandle(sf, hs, sf_conn, hs_conn), salesforce_up.close
+
+
+def session_expiry_text(handle: Any, leads: LeadCanaries) -> tuple[str | None, str]:
+    """In process: the Salesforce session expires under a lookup by the canary emails (a session-id login cannot be
+    renewed, so it fails at once); the exception's type name and its whole text."""
+    from connectors.definition_files import load_definition
+    from connectors.salesforce.connector import SalesforceConnector
+    from connectors.sandbox.runtime import Fault, FaultKind
+    from connectors.settings import SalesforceSettings
+    from mapping.compiled import compile_definition
+
+    settings = SalesforceSettings(instance_url=handle.sf.instance_url, session_id=handle.sf.session_id,
+                                  ca_bundle=handle.sf.ca_bundle)
+    connector = SalesforceConnector(settings, compile_definition(load_definition(DEFINITIONS)))
+    handle.salesforce.inject(Fault("sf.query", FaultKind.INVALID_SESSION, probability=1.0))
+    try:
+        return exception_text(lambda: connector.source.find_by_emails(list(leads.emails)))
+    finally:
+        connector.close()
+
+
+def run_killing_salesforce(env: Mapping[str, str], log: Path, handle: Any, stop_salesforce: Callable[[], None]) -> tuple[int, bool]:
+    """`sync(dry_run=True)` as a Prefect flow in a subprocess; Salesforce stopped once HubSpot's pull began.
+
+    (exit code, whether the stop came mid-run: while HubSpot held its first page)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(BIN / "python"), "-c", SYNC_SCRIPT], cwd=REPO, env=dict(env), stdout=out,
+                                   stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 300
+            while not handle.hubspot.faults.injected["slow"] and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            mid_run = bool(handle.hubspot.faults.injected["slow"]) and process.poll() is None
+            stop_salesforce()
+            return process.wait(timeout=300), mid_run
+        finally:
+            process.kill()
+
+
+def prefect_error_logs(database: Path) -> list[str]:
+    """The error-level messages in Prefect's log table."""
+    if not database.exists():
+        return []
+    with sqlite3.connect(database) as db:
+        return [str(message) for (message,) in db.execute("SELECT message FROM log WHERE level >= 40")]
+
+
+def mid_pull_row(tmp: Path, canaries: Canaries, leads: LeadCanaries) -> Row:
+    """The Prefect `sync` flow losing Salesforce mid-pull: the HubSpot pass's lookup of the canary emails in Salesforce
+    fails (the query URL lists them), its task fails, and Prefect logs the failure with its traceback; in process, a
+    session expiring under the same lookup. The flow's output, Prefect's home (log table, task states) and the
+    exception texts are grepped for the canary people and the credentials (the state database, which holds the
+    people by design, lies outside)."""
+    work = tmp / "mid-pull"
+    work.mkdir(parents=True, exist_ok=True)
+    env = base_env(work, canaries)
+    # INFO and above: urllib3 logs every request line at DEBUG, and a lookup's GET URL lists the emails it looks up.
+    with canary_people_sandbox(canaries, leads) as (handle, stop_salesforce), \
+            captured_logs(work / "in-process.log", logging.INFO):
+        raised, text = session_expiry_text(handle, leads)
+        (work / "session-expired.txt").write_text(text, encoding="utf-8")
+        trusted = shutil.copy(handle.sf.ca_bundle, work / "salesforce-ca.pem")  # outlives the stopped emulator's
+        handle.hubspot.inject("hs.contacts.search", "slow", nth=1, delay_s=MID_PULL_PAUSE_S)
+        run_env = {**env, **handle.env(), "LEADSYNC_SALESFORCE_CA_BUNDLE": str(trusted),
+                   "LEADSYNC_DATABASE_URL": f"sqlite:///{tmp / 'mid-pull-state'}/state.db",
+                   "LEADSYNC_DEFINITIONS": str(DEFINITIONS)}
+        code, mid_run = run_killing_salesforce(run_env, work / "flow.log", handle, stop_salesforce)
+    output = (work / "flow.log").read_text(errors="replace")
+    failures = [m for m in prefect_error_logs(work / "prefect" / "prefect.db") if "find failed" in m]
+    problems = [f"the session expiry raised {raised}, not AuthError"] * (raised != "AuthError")
+    problems += ["Salesforce was not stopped while the flow ran"] * (not mid_run)
+    problems += [f"the flow exited {code}, expected a failure"] * (code == 0)
+    problems += ["the failure is not the lookup by email"] * ("salesforce find failed" not in output)
+    problems += ["no task failure in Prefect's log table"] * (not failures)
+    return row("lead data, failure mid-pull", Together((canaries, leads)), [work], problems, exit=code,
+               prefect_failure_logs=len(failures))
 
 
 def tests_row(tmp: Path, canaries: Canaries) -> Row:
@@ -432,7 +584,8 @@ def run(full: bool) -> list[Row]:
     tmp = Path(tempfile.mkdtemp(prefix="secrets-canary-"))
     rows = list(cli_row(tmp, canaries))
     if full:
-        rows += [prefect_failure_row(tmp, canaries), demo_row(tmp, canaries), tests_row(tmp, canaries),
+        rows += [prefect_failure_row(tmp, canaries), mid_pull_row(tmp, canaries, LeadCanaries.fresh()),
+                 demo_row(tmp, canaries), tests_row(tmp, canaries),
                  cassettes_row(tmp, canaries), password_org_cassettes_row(tmp, canaries)]
     if all(r.passed for r in rows):
         shutil.rmtree(tmp, ignore_errors=True)

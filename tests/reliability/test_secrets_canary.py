@@ -1,4 +1,5 @@
-"""Scenario 7 "secrets", fast: canary credentials go over the wire and reach no output; refused logins name no secret."""
+"""Scenario 7 "secrets", fast: canary credentials go over the wire and reach no output; refused logins name no secret;
+a pull failing midway leaves no canary lead (email, name) in an exception text, a log or a Prefect task-failure log."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from secrets_canary import DEFINITIONS, Canaries, encoded_forms, exception_text, run, scan
+from secrets_canary import (
+    DEFINITIONS,
+    Canaries,
+    LeadCanaries,
+    canary_people_sandbox,
+    encoded_forms,
+    exception_text,
+    mid_pull_row,
+    run,
+    scan,
+    session_expiry_text,
+)
 from table import render
 
 from connectors.sandbox.launch import SandboxHandle, SandboxSecrets, run_sandbox
@@ -80,3 +92,26 @@ def test_an_authentication_failure_does_not_carry_the_secret(canary_world: Any, 
     body = text.encode()
     leaked = [name for name, value in canaries.named().items() if any(form in body for form in encoded_forms(value))]
     assert not leaked, f"the exception text holds {leaked}"
+
+
+def _leaked(text: str, canaries: LeadCanaries | Canaries) -> list[str]:
+    body = text.encode()
+    return [name for name, value in canaries.named().items() if any(form in body for form in encoded_forms(value))]
+
+
+def test_a_session_expiring_mid_pull_leaves_no_lead_email_or_name_in_the_exception_text() -> None:
+    canaries, leads = Canaries.fresh(), LeadCanaries.fresh()
+    with canary_people_sandbox(canaries, leads) as (handle, _stop):
+        raised, text = session_expiry_text(handle, leads)  # the failing query's URL lists the canary emails
+
+    assert raised == "AuthError"
+    assert "SalesforceExpiredSession" not in text or "[SalesforceExpiredSession]" in text  # only its type name
+    assert not _leaked(text, leads), f"the exception text holds {_leaked(text, leads)}"
+
+
+@pytest.mark.e2e
+def test_a_prefect_task_failing_mid_pull_logs_no_lead_email_or_name(tmp_path: Path) -> None:
+    result = mid_pull_row(tmp_path, Canaries.fresh(), LeadCanaries.fresh())
+
+    assert result.passed, render([result])
+    assert result.figures["prefect_failure_logs"], render([result])

@@ -8,9 +8,12 @@ they carried out.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +27,8 @@ from connectors.sandbox.runtime import Fault, FaultKind
 from flows.services import CRM, Services
 from flows.sync_run import RunReport, run_sync
 from flows.wiring import open_services
+
+LEADSYNC = str(Path(sys.executable).with_name("leadsync"))
 
 REPO = Path(__file__).resolve().parents[2]
 DEFINITIONS = REPO / "definitions"
@@ -83,6 +88,22 @@ class World:
 
     def applied(self) -> Counter[Write]:
         return applied_writes(self.database_url)
+
+    def cli(self, command: list[str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        """`leadsync <command>` in a process of its own, with this world's environment (and no one else's)."""
+        base = {k: v for k, v in os.environ.items() if not k.startswith("LEADSYNC_")}
+        return subprocess.run([LEADSYNC, *command], env={**base, **self.env, "PREFECT_LOGGING_LEVEL": "WARNING"},
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def against_reference(prefix: str, leads: int, trial: Callable[[World, dict[str, Any]], Any]) -> Any:
+    """A lone sync's end state in one world, then `trial(world, that state)` in a fresh world of the same seed."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        with world(Path(tmp) / "reference", leads) as w:
+            w.sync()
+            reference = w.final_state()
+        with world(Path(tmp) / "trial", leads) as w:
+            return trial(w, reference)
 
 
 @contextmanager

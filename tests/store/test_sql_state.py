@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from connectors.errors import RunLockedError
-from connectors.ports import CachedOwnerName
+from connectors.ports import CachedOwnerName, Hold
 from connectors.store import schema
 from connectors.store.sql_state import SqlRunState, open_run_state
+from mapping.sla import Observed
 from tests.flows.conftest import POSTGRES, _fresh_postgres
 
 URLS = ["sqlite", *(["postgresql"] if POSTGRES else [])]
@@ -73,7 +74,7 @@ def test_a_version_three_database_gains_the_owner_name_cache_and_keeps_its_rows(
 
     store = open_run_state(url)
     with store.engine.begin() as connection:
-        assert schema.current_version(connection) == schema.LATEST == 4
+        assert schema.current_version(connection) == schema.LATEST
     assert [run["id"] for run in store.list_runs(5)] == ["r1"]
     fetched = datetime(2026, 11, 23, 9, tzinfo=UTC)
     store.save_owner_names("salesforce", {"005000000000001AAA": "Ada Lovelace"}, fetched)
@@ -107,7 +108,9 @@ def test_instants_come_back_utc_aware(store_url: str) -> None:
     lead = CanonicalLead("salesforce", "00Q1", "a@x.io", "mql", {}, {}, stage_entered_at=datetime(2026, 11, 2, 9, tzinfo=UTC))
     store.record_observations([LeadPair(lead, None, LinkKind.NONE)], {"salesforce": datetime(2026, 11, 3, tzinfo=UTC)})
     assert store.watermark("salesforce") == datetime(2026, 11, 3, tzinfo=UTC)
-    assert store.first_observed([("salesforce", "00Q1")]) == {("salesforce", "00Q1"): datetime(2026, 11, 2, 9, tzinfo=UTC)}
+    seen = store.first_observed([("salesforce", "00Q1")])[("salesforce", "00Q1")]
+    assert seen == Observed("mql", datetime(2026, 11, 2, 9, tzinfo=UTC), estimated=False)
+    assert seen.at.utcoffset() == timedelta(0)
     store.close()
 
 
@@ -138,7 +141,7 @@ def test_exactly_one_thread_wins_each_lock_race(store_url: str) -> None:
     store.close()
 
 
-def _take(url: str, kind: str, queue: "multiprocessing.Queue[bool]") -> None:
+def _take(url: str, kind: str, queue: multiprocessing.Queue[bool]) -> None:
     store = open_run_state(url)
     queue.put(store._acquire(kind, uuid.uuid4().hex, timedelta(minutes=5)))
     store.close()
@@ -156,7 +159,7 @@ def test_exactly_one_process_wins_a_lock_race(store_url: str) -> None:
     assert sorted(queue.get(timeout=5) for _ in processes) == [False, False, True]
 
 
-def _open(url: str, queue: "multiprocessing.Queue[str]") -> None:
+def _open(url: str, queue: multiprocessing.Queue[str]) -> None:
     try:
         open_run_state(url).close()
         queue.put("ok")
@@ -204,3 +207,39 @@ def test_a_held_lock_is_kept_alive_by_its_heartbeat(store_url: str) -> None:
         time.sleep(1.2)  # twice the ttl: without the heartbeat another run could take over now
         assert not store._acquire("sync", "intruder", timedelta(seconds=0.6))
     store.close()
+
+
+def test_holds_apply_under_their_definition_version_and_are_released_by_record_run_or_all(store_url: str) -> None:
+    store = open_run_state(store_url)
+    at = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    store.hold([("salesforce", "00QA"), ("hubspot", "501")], "v1", "run-1", at)
+    store.hold([("salesforce", "00QB")], "v1", "run-2", at)
+
+    held = store.holds([("salesforce", "00QA"), ("salesforce", "00QB"), ("salesforce", "501")], "v1")
+    assert set(held) == {("salesforce", "00QA"), ("salesforce", "00QB")}  # the system is part of the key
+    assert held[("salesforce", "00QA")] == Hold("run-1", at, "v1")
+    assert store.holds([("salesforce", "00QA")], "v2") == {}  # a new definition version lifts the hold
+
+    assert store.release(keys=[("hubspot", "501")]) == [("hubspot", "501")]
+    assert store.release(run_id="run-2") == [("salesforce", "00QB")]
+    assert set(store.holds([("salesforce", "00QA"), ("salesforce", "00QB"), ("hubspot", "501")], "v1")) == {
+        ("salesforce", "00QA")}
+    assert store.release() == [("salesforce", "00QA")] and store.holds([("salesforce", "00QA")], "v1") == {}
+    store.close()
+
+
+def test_a_version_four_database_gains_the_holds_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/v4.db"
+    assert "holds" not in _tables_at_version(url, 4)
+    store = open_run_state(url)
+    assert "holds" in inspect(store.engine).get_table_names()
+    store.close()
+
+
+def _tables_at_version(url: str, version: int) -> list[str]:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        assert schema.migrate(connection, target=version) == version
+    tables = inspect(engine).get_table_names()
+    engine.dispose()
+    return tables

@@ -15,7 +15,7 @@ from .app import build_app
 from .limits import RateLimiter
 from .portal import Portal
 from .render import history_of
-from .schema import Option
+from .schema import FIELD_TYPES, SALESFORCE_PROPERTIES, Option
 from .seeding import load_rows
 from .switches import Switches
 from .timestamps import Clock, wall_clock_ms
@@ -82,6 +82,25 @@ class HubSpotSandbox:
     def set_property_options(self, name: str, options: list[Option]) -> None:
         with self.portal.store.lock:
             self.portal.registry.set_options(name, options, self.portal.clock())
+
+    def add_properties(self, properties: Iterable[tuple[str, str, list[str]]]) -> list[str]:
+        """Create the contact properties (name, type, option values) the portal lacks, as an admin would (custom,
+        editable; a Salesforce-integration property by switching the integration's on); the names created."""
+        wanted = list(properties)
+        integration = {name for name, _kind, _values in wanted if name in SALESFORCE_PROPERTIES}
+        if integration - self.switches.salesforce_properties:
+            self.set_switches(salesforce_properties=self.switches.salesforce_properties | integration)
+        created: list[str] = []
+        with self.portal.store.lock:
+            registry = self.portal.registry
+            for name, kind, values in wanted:
+                if registry.get(name) is None:
+                    registry.create({"name": name, "label": name.replace("_", " ").capitalize(), "type": kind,
+                                     "fieldType": FIELD_TYPES.get(kind, "select"), "groupName": "contactinformation",
+                                     "options": [{"label": value, "value": value} for value in values]},
+                                    self.portal.clock())
+                    created.append(name)
+        return created
 
     def add_owners(self, owners: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Add owners (`email`, `firstName`, `lastName`, optional `id`/`userId`); their ids become valid."""

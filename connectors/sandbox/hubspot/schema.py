@@ -93,6 +93,7 @@ def default_properties() -> list[PropertyDef]:
         _plain("jobtitle", "Job Title"),
         _plain("country", "Country/Region"),
         _plain("hs_analytics_source", "Original Traffic Source", group="analyticsinformation"),
+        _plain("hubspotscore", "HubSpot Score", "number"),
         PropertyDef(
             "lifecyclestage", "Lifecycle Stage", "enumeration", "radio", options=options_of(LIFECYCLE_STAGES)
         ),

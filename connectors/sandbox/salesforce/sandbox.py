@@ -11,6 +11,7 @@ from ..runtime import CallCounter, Fault, FaultPlan, Latency, serve_in_thread, t
 from . import loading
 from .app import SalesforceApp
 from .context import Credentials, SandboxState
+from .schema import FieldSpec
 from .store import Org, StatusValue
 from .switches import Switches
 
@@ -95,6 +96,19 @@ class SalesforceSandbox:
 
     def add_history(self, rows: Iterable[Mapping[str, object]]) -> int:
         return loading.load_history(self.org, rows)
+
+    def add_lead_fields(self, fields: Iterable[tuple[str, str]]) -> list[str]:
+        """Create the Lead fields (API name, describe type) the org lacks, as an admin would; the names created."""
+        created: list[str] = []
+        with self.org.lock:
+            lead, table = self.org.schema["Lead"], self.org.tables["Lead"]
+            for name, kind in fields:
+                if lead.field(name) is None:
+                    length = 255 if kind in ("string", "email", "picklist", "textarea") else 0
+                    lead.add_field(FieldSpec(name, kind, label=name.removesuffix("__c").replace("_", " "), length=length))
+                    table.column(name)  # queryable before any record holds a value
+                    created.append(name)
+        return created
 
     def set_lead_statuses(self, values: Iterable[Mapping[str, object] | str]) -> None:
         loading.set_statuses(self.org, values)

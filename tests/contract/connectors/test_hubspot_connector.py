@@ -6,11 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pendulum
 import pytest
 
 from connectors.errors import BudgetExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.hubspot.search import Slice
+from connectors.hubspot.search import Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
 from connectors.sandbox.hubspot import HubSpotSandbox
 from connectors.settings import HubSpotSettings
@@ -34,6 +35,15 @@ def _contacts(sandbox: HubSpotSandbox, count: int, same_time: bool = False, star
     sandbox.load_contacts({"id": str(start + n), "email": f"c{start + n}@x.io", "lifecyclestage": "lead",
                            "lastmodifieddate": STAMP if same_time else (base + timedelta(seconds=n)).isoformat()}
                           for n in range(count))
+
+
+def test_window_milliseconds_are_exact_and_an_end_rounds_up_also_for_prefects_pendulum_instants() -> None:
+    instant = datetime(2026, 11, 23, 15, 0, 7, 250_400, tzinfo=UTC)
+    for given in (instant, pendulum.instance(instant)):  # a flow's run instant is a pendulum DateTime
+        assert (ms(given), ms_ceil(given)) == (1_795_446_007_250, 1_795_446_007_251)
+    whole = instant.replace(microsecond=250_000)
+    assert ms(whole) == ms_ceil(whole) == 1_795_446_007_250
+    assert ms(datetime(1969, 12, 31, 23, 59, 59, 999_500, tzinfo=UTC)) == -1
 
 
 def test_the_window_planner_splits_and_pages_by_id_at_one_instant() -> None:
@@ -143,3 +153,16 @@ def test_the_budget_guard_stops_at_its_share_of_the_daily_limit(hubspot) -> None
         for n in range(1, 50):
             connector.source.read_records([str(n)])
     assert connector.budget.used_by_run <= 8  # 20% of 40
+
+
+def test_a_contact_stamped_in_the_millisecond_a_window_ends_is_in_that_window(hubspot) -> None:  # type: ignore[no-untyped-def]
+    sandbox, served = hubspot
+    stamp = datetime(2026, 11, 23, 15, 0, 7, 250_000, tzinfo=UTC)
+    sandbox.load_contacts([{"id": "1", "email": "c1@x.io", "lifecyclestage": "lead",
+                            "lastmodifieddate": "2026-11-23T15:00:07.250Z"}])
+    connector = _connector(served)
+    window = TimeWindow(datetime(2026, 11, 23, 15, tzinfo=UTC), stamp + timedelta(microseconds=400))
+
+    assert [c["id"] for page in connector.source.iter_changed(window) for c in page] == ["1"]
+    assert connector.source.count_changed(window) == 1
+    assert list(connector.source.iter_changed(TimeWindow(window.start, stamp))) == []

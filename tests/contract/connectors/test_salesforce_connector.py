@@ -191,3 +191,21 @@ def test_a_large_window_is_pulled_through_bulk_api_2_in_pages(salesforce) -> Non
     assert calls["sf.bulk2.query.create"] == 1 and calls.get("sf.query_more", 0) == 0
     lead = pages[0][0]
     assert lead["Status"] == "Open - Not Contacted" and lead["IsConverted"] in ("false", False)
+
+
+def test_a_lead_stamped_in_the_same_second_a_window_ends_is_in_that_window(salesforce) -> None:  # type: ignore[no-untyped-def]
+    # A plan starting at hh:mm:ss.900 must see a lead written at hh:mm:ss.250: the window's end is not cut to the
+    # whole second (the next run's overlap would catch it, but this plan must not silently omit it).
+    sandbox, connection = salesforce
+    stamp = datetime(2026, 11, 23, 15, 0, 7, 250_000, tzinfo=UTC)
+    wire = stamp.strftime("%Y-%m-%dT%H:%M:%S.250+0000")
+    (lead,) = _leads(sandbox, 1, SystemModstamp=wire, LastModifiedDate=wire, CreatedDate=wire)
+    connector = _session(connection)
+    window = TimeWindow(datetime(2026, 11, 23, 15, tzinfo=UTC), stamp.replace(microsecond=900_000))
+
+    pulled = [r["Id"] for page in connector.source.iter_changed(window) for r in page]
+
+    assert pulled == [lead]
+    assert connector.source.count_changed(window) == 1
+    before = TimeWindow(window.start, stamp.replace(microsecond=0))  # ends when the lead's second begins
+    assert list(connector.source.iter_changed(before)) == []

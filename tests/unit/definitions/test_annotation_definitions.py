@@ -31,6 +31,8 @@ MISTAKES = [
             "annotations.reason", "'jobtitle' is mapped to 'title'"),
     Mistake("annotation over the lock field", "salesforce.yaml", SF_BLOCK, "  reason: Leadsync_Lock__c",
             "annotations.reason", "is the lock field"),
+    Mistake("annotation field that is not an API name", "salesforce.yaml", SF_BLOCK, '  reason: "Stage Reason"',
+            "annotations.reason", "'Stage Reason' is not a Salesforce API name"),
     Mistake("one field for both roles", "salesforce.yaml", "  sla_due: SLA_Due__c", "  sla_due: Stage_Reason__c",
             "annotations.sla_due", "already the reason field"),
 ]

@@ -13,7 +13,19 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from mapping.business_time import HORIZON, BusinessCalendar, add, add_many, elapsed, measure
+from mapping.business_time import (
+    CLOCK_LATEST,
+    EARLIEST,
+    HORIZON,
+    LATEST,
+    BusinessCalendar,
+    add,
+    add_many,
+    clock_range,
+    elapsed,
+    in_range,
+    measure,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -415,8 +427,9 @@ ZONES = [UTC, NEW_YORK, LONDON, ZoneInfo("Asia/Kolkata"), timezone(timedelta(hou
 PROPERTY = settings(max_examples=200, deadline=None)
 
 calendars = st.sampled_from(CALENDARS)
+# Every instant an SLA clock may use (EARLIEST to CLOCK_LATEST), not a comfortable slice; beyond: TestOutOfRange.
 instants = st.datetimes(
-    min_value=datetime(2025, 12, 1), max_value=datetime(2027, 2, 1), timezones=st.just(UTC)
+    min_value=EARLIEST.replace(tzinfo=None), max_value=CLOCK_LATEST.replace(tzinfo=None) - US, timezones=st.just(UTC)
 )
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))
 
@@ -505,7 +518,7 @@ class TestProperties:
 @st.composite
 def working_instants(draw: st.DrawFn, calendar: BusinessCalendar) -> datetime:
     """An instant whose local wall time lies inside one of the calendar's intervals on a working day."""
-    day = draw(st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 1, 31)))
+    day = draw(st.dates(min_value=date(1900, 3, 15), max_value=date(2189, 12, 29)))  # room for 60 days before
     intervals = calendar.weekly_hours[day.weekday()]
     assume(intervals and not calendar.is_holiday(day))
     start, end = draw(st.sampled_from(intervals))
@@ -529,3 +542,50 @@ def _works_at(calendar: BusinessCalendar, instant: datetime) -> bool:
         start <= wall and (end == time(0) or wall < end)
         for start, end in calendar.weekly_hours[local.weekday()]
     )
+
+
+# Any instant at all: the whole of datetime's range, in any fixed offset (a CRM's 0001-01-01, 9999-12-31, +14:00).
+any_instants = st.datetimes(timezones=st.just(UTC) | st.sampled_from(ZONES[1:]) | st.timezones())
+OUT_OF_RANGE = "instants must lie in the years 1900-2199"
+
+
+class TestOutOfRange:
+    @PROPERTY
+    @example(CALENDARS[0], datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))), timedelta(hours=4))
+    @example(CALENDARS[0], datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-5))), timedelta(hours=4))
+    @example(CALENDARS[0], datetime(2199, 12, 31, 12, tzinfo=UTC), timedelta(hours=40))
+    @given(calendars, any_instants, durations)
+    def test_add_answers_inside_the_range_or_refuses_with_one_clear_error(
+        self, calendar: BusinessCalendar, start: datetime, duration: timedelta
+    ) -> None:
+        try:
+            due = add(calendar, start, duration)
+        except ValueError as exc:
+            assert not clock_range(start), exc
+            assert str(exc) == OUT_OF_RANGE
+            return
+        assert in_range(start) and start <= due < LATEST
+        assert elapsed(calendar, start, due) == duration
+
+    @PROPERTY
+    @given(calendars, any_instants, any_instants)
+    def test_elapsed_answers_inside_the_range_or_refuses_with_one_clear_error(
+        self, calendar: BusinessCalendar, a: datetime, b: datetime
+    ) -> None:
+        if in_range(a) and in_range(b):
+            assert elapsed(calendar, a, b) == -elapsed(calendar, b, a)
+        else:
+            with pytest.raises(ValueError, match=OUT_OF_RANGE):
+                elapsed(calendar, a, b)
+
+    def test_the_range_edges(self) -> None:
+        calendar = CALENDARS[0]
+        assert elapsed(calendar, EARLIEST, EARLIEST) == timedelta(0)
+        assert clock_range(CLOCK_LATEST - US) and not clock_range(CLOCK_LATEST)
+        with pytest.raises(ValueError, match=OUT_OF_RANGE):
+            elapsed(calendar, EARLIEST - US, EARLIEST)
+        with pytest.raises(ValueError, match=OUT_OF_RANGE):
+            elapsed(calendar, LATEST, LATEST)
+        # A deadline never lies beyond LATEST: it is refused like a start beyond it, with the same words.
+        with pytest.raises(ValueError, match=OUT_OF_RANGE):
+            add(calendar, LATEST - timedelta(hours=1), timedelta(hours=8))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mapping.convert import salesforce_id18
 from mapping.match import LinkKind, match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from tests.factories import compiled, hs_contact, sf_lead
@@ -53,3 +54,15 @@ def test_a_crm_lead_is_claimed_by_one_contact_only() -> None:
     result = match_identities([_sf("A", "a@x.io")], [_hs("1", "a@x.io", sf_id="A"), _hs("2", "b@x.io", sf_id="A")])
     claimed = [p for p in result.pairs if p.crm is not None and p.ma is not None]
     assert len(claimed) == 1
+
+
+def test_a_fifteen_character_salesforce_id_in_hubspot_links_the_lead() -> None:
+    definition = compiled()
+    lead = normalize_salesforce(sf_lead("00Q5000000Abcde", "Open - Not Contacted", "one@example.com")[0] | {
+        "Id": salesforce_id18("00Q5000000Abcde")}, definition)
+    contact = normalize_hubspot(hs_contact("501", "lead", "other@example.com", sf_id="00Q5000000Abcde"), definition)
+
+    (pair,) = match_identities([lead], [contact]).pairs
+
+    assert pair.crm is lead and pair.ma is contact and pair.link is LinkKind.EXPLICIT
+    assert salesforce_id18("00Q5000000Abcde") == "00Q5000000AbcdeEAB"

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from mapping.compiled import CompiledDefinition
 from mapping.match import LeadPair, match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
-from mapping.plan import plan_pairs
+from mapping.plan import decide, default_forward_only, plan_pairs
+from mapping.resolve import Rule
 from mapping.simulate import apply_to_pairs
 from tests.factories import EXAMPLE, compiled, hs_contact, sf_lead
 
@@ -78,3 +79,20 @@ def test_default_one_way_plans_are_idempotent_and_never_regress(data: Any) -> No
 @given(st.data())
 def test_raw_warm_hot_plans_are_idempotent_and_never_regress(data: Any) -> None:
     _check(DEFINITIONS[2], data.draw(lead_pairs(DEFINITIONS[2])))
+
+
+def _lifts_only_into_stages_the_lead_meets(definition: CompiledDefinition, pairs: list[LeadPair]) -> None:
+    """Rule 2: marketing evidence never lifts a record into a stage whose entry criteria the lead fails."""
+    for pair in pairs:
+        decision = decide(pair, definition, default_forward_only(definition))
+        resolution = decision.resolution
+        if resolution.rule is Rule.MARKETING_EVIDENCE and resolution.stage is not None:
+            assert definition.criteria[resolution.stage](resolution.fields), (resolution, pair)
+            assert not any(v.stage == resolution.stage for v in decision.violations), decision.violations
+
+
+@relaxed
+@given(st.data())
+def test_marketing_evidence_lifts_only_into_stages_the_lead_meets(data: Any) -> None:
+    for definition in DEFINITIONS:
+        _lifts_only_into_stages_the_lead_meets(definition, data.draw(lead_pairs(definition)))

@@ -28,7 +28,8 @@ class Scenario:
     crm_writes: dict[str, str | None] = field(default_factory=dict)
     hs_writes: tuple[tuple[str, str | None, int], ...] = ()
     skips: frozenset[str] = frozenset()
-    violation: bool = False
+    violation: bool = False  # on the lead's primary record (the CRM's, else the MA's)
+    ma_violation: bool = False  # on the MA record, for a higher stage it claims that the lead does not meet
     definition: CompiledDefinition = DEFAULT
 
 
@@ -38,9 +39,12 @@ SCENARIOS = [
     S("ma says mql and the crm lags: correct the crm", sf_lead(status="Open - Not Contacted", entered=at(2)),
       hs_contact(lifecycle="marketingqualifiedlead", score=72, entered=at(5)), "mql", "marketing_evidence",
       {"Status": "Marketing Qualified"}),
-    S("ma says mql with a low score: corrected, and reported as a violation", sf_lead(status="Open - Not Contacted"),
-      hs_contact(lifecycle="marketingqualifiedlead", score=10), "mql", "marketing_evidence",
-      {"Status": "Marketing Qualified"}, violation=True),
+    S("ma says mql with a low score: not propagated, a violation on the ma record",
+      sf_lead(status="Open - Not Contacted"), hs_contact(lifecycle="marketingqualifiedlead", score=10), "inquiry",
+      "unmet_ma_claim", ma_violation=True),
+    S("ma says mql with an invalid email: not propagated", sf_lead(status="Open - Not Contacted", email="nobody"),
+      hs_contact(lifecycle="marketingqualifiedlead", score=90, email="nobody", sf_id="00Q000000000001AAA"), "inquiry",
+      "unmet_ma_claim", violation=True, ma_violation=True),
     S("criteria alone lift the crm: score 80 is an mql", sf_lead(status="Open - Not Contacted"),
       hs_contact(lifecycle="lead", score=80), "mql", "marketing_evidence", {"Status": "Marketing Qualified"}),
     S("a score at the threshold qualifies", sf_lead(status="Open - Not Contacted"),
@@ -48,8 +52,11 @@ SCENARIOS = [
     S("a score below the threshold does not", sf_lead(status="Open - Not Contacted"),
       hs_contact(lifecycle="lead", score=49.5), "inquiry", "in_agreement"),
     S("ma says sql and the crm is at inquiry: lifted only to the highest marketing stage",
-      sf_lead(status="Open - Not Contacted"), hs_contact(lifecycle="salesqualifiedlead"), "mql",
-      "marketing_evidence", {"Status": "Marketing Qualified"}, violation=True),
+      sf_lead(status="Open - Not Contacted"), hs_contact(lifecycle="salesqualifiedlead", score=70), "mql",
+      "marketing_evidence", {"Status": "Marketing Qualified"}, ma_violation=True),
+    S("ma says sql for a lead that is not even an mql: nothing propagated",
+      sf_lead(status="Open - Not Contacted"), hs_contact(lifecycle="salesqualifiedlead"), "inquiry",
+      "unmet_ma_claim", ma_violation=True),
     S("ma says opportunity: still capped at mql", sf_lead(status="Open - Not Contacted"),
       hs_contact(lifecycle="opportunity", score=90), "mql", "marketing_evidence", {"Status": "Marketing Qualified"}),
     S("ma lead status in progress (sales) over mql lifecycle: capped at mql", sf_lead(status="Open - Not Contacted"),
@@ -78,7 +85,7 @@ SCENARIOS = [
     S("crm sql without bant: a violation, not a demotion", sf_lead(status="Sales Qualified"),
       hs_contact(lifecycle="marketingqualifiedlead", score=70), "sql", "sales_decides", violation=True),
     S("ma says sql while the crm is at mql: never promoted into a sales stage", sf_lead(status="Marketing Qualified"),
-      hs_contact(lifecycle="salesqualifiedlead", score=70), "mql", "in_agreement"),
+      hs_contact(lifecycle="salesqualifiedlead", score=70), "mql", "in_agreement", ma_violation=True),
     S("an ma disqualification (sales-owned) is not the ma's to make", sf_lead(status="Open - Not Contacted",
       entered=at(2)), hs_contact(lifecycle="lead", lead_status="UNQUALIFIED", status_changed=at(9)), "inquiry",
       "in_agreement"),
@@ -156,9 +163,12 @@ SCENARIOS = [
     S("rwh: engagement alone makes a raw lead warm", sf_lead(status="New"),
       hs_contact(lifecycle="lead", engagement=at(5)), "warm", "marketing_evidence", {"Status": "Nurturing"},
       hs_writes=(("lifecyclestage", "marketingqualifiedlead", 0),), definition=RWH),
-    S("rwh: hot (sales) in hubspot only lifts the crm to warm", sf_lead(status="New"),
-      hs_contact(lifecycle="salesqualifiedlead"), "warm", "marketing_evidence", {"Status": "Nurturing"},
-      skips=frozenset({"no_regression"}), violation=True, definition=RWH),
+    S("rwh: hot (sales) in hubspot lifts the crm to warm when the lead is warm", sf_lead(status="New"),
+      hs_contact(lifecycle="salesqualifiedlead", score=30), "warm", "marketing_evidence", {"Status": "Nurturing"},
+      skips=frozenset({"no_regression"}), definition=RWH),
+    S("rwh: hot (sales) in hubspot for a lead that is not even warm: nothing propagated", sf_lead(status="New"),
+      hs_contact(lifecycle="salesqualifiedlead"), "raw", "unmet_ma_claim", skips=frozenset({"no_regression"}),
+      ma_violation=True, definition=RWH),
     S("rwh: parked lead re-engaging moves hubspot backwards as clear then set", sf_lead(status="Parked",
       entered=at(2)), hs_contact(lifecycle="other", entered=at(2), engagement=at(10)), "warm", "side_stage_reentry",
       {"Status": "Nurturing"}, hs_writes=(("lifecyclestage", None, 1), ("lifecyclestage", "marketingqualifiedlead", 2)),
@@ -193,7 +203,10 @@ def test_resolution_rule(scenario: Scenario) -> None:
     assert crm_writes == scenario.crm_writes
     assert hs_writes == scenario.hs_writes
     assert {s.reason.value for s in decision.skipped} == scenario.skips
-    assert (decision.violation is not None) == scenario.violation
+    primary = decision.pair.crm or decision.pair.ma
+    on = {v.system for v in decision.violations}
+    assert (primary is not None and primary.system in on) == scenario.violation
+    assert (decision.pair.ma is not primary and "hubspot" in on) == scenario.ma_violation
 
 
 def test_there_are_at_least_forty_named_scenarios() -> None:
@@ -224,8 +237,8 @@ def test_resolution_evidence_names_each_system_and_the_criteria() -> None:
 def test_violation_names_the_failing_conditions() -> None:
     decision = _decide(next(s for s in SCENARIOS if s.name.startswith("crm sql without bant")))
 
-    assert decision.violation is not None
-    assert decision.violation.failing == (
+    (violation,) = decision.violations
+    assert violation.failing == (
         "budget (BANT) is filled in", "authority (BANT) is filled in", "need (BANT) is filled in",
         "timeline (BANT) is filled in",
     )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapping.business_time import BusinessCalendar, add, elapsed
+from mapping.business_time import CLOCK_LATEST, EARLIEST, BusinessCalendar, add, clock_range, elapsed
 from mapping.sla_clock import SlaClock, SlaPolicy, SlaState, evaluate_sla
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -276,9 +276,12 @@ class TestPolicy:
 
 # --- properties ----------------------------------------------------------------------------------------
 
+# Every instant a clock may use (EARLIEST to CLOCK_LATEST), not a comfortable slice; any instant at all below.
 instants = st.datetimes(
-    min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    min_value=EARLIEST.replace(tzinfo=None), max_value=CLOCK_LATEST.replace(tzinfo=None) - timedelta(microseconds=1),
+    timezones=st.just(UTC),
 )
+any_instants = st.datetimes(timezones=st.just(UTC) | st.timezones())
 policies = st.builds(
     SlaPolicy,
     st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=10)),
@@ -304,3 +307,17 @@ class TestProperties:
             assert result.elapsed <= policy.budget
         if result.state in (SlaState.BREACHED, SlaState.MISSED):
             assert result.elapsed >= policy.budget
+
+    @settings(max_examples=200, deadline=None)
+    @given(policies, any_instants, any_instants, st.lists(any_instants, max_size=4), st.booleans())
+    def test_any_instants_give_a_clock_or_one_clear_error(
+        self, policy: SlaPolicy, started_at: datetime, now: datetime, work: list[datetime], estimated: bool
+    ) -> None:
+        usable = clock_range(started_at) and clock_range(now)
+        try:
+            result = evaluate_sla(CALENDAR, policy, started_at, estimated, work, now)
+        except ValueError as exc:
+            assert not usable, exc
+            assert str(exc) == "instants must lie in the years 1900-2199"
+            return
+        assert result.started_at == started_at.astimezone(UTC) and result.due_at >= result.at_risk_at >= started_at
