@@ -57,12 +57,14 @@ def _as_of(value: str | None, option: str = "--as-of") -> datetime:
     return instant
 
 
-def _not_ahead(instant: datetime, option: str = "--as-of") -> None:
-    """An applying run writes, flags and moves watermarks now: refuse an as-of beyond the wall clock (exit 2)."""
+def _not_ahead(instant: datetime, instead: str = "") -> None:
+    """An applying run writes, flags and moves watermarks now: refuse an as-of beyond the wall clock (exit 2).
+
+    `instead` names this command's own way to look ahead without writing (e.g. "add --dry-run")."""
     try:
         check_as_of(instant, datetime.now(UTC), applying=True)
     except FutureAsOfError as exc:
-        raise typer.BadParameter(f"{exc}, or add --dry-run", param_hint=f"'{option}'") from None
+        raise typer.BadParameter(f"{exc}" + (f", or {instead}" if instead else ""), param_hint="'--as-of'") from None
 
 
 def _guarded(action: Any) -> Any:
@@ -106,7 +108,7 @@ def sync_command(
 
     instant = _as_of(as_of, "--as-of")
     if not dry_run:
-        _not_ahead(instant)
+        _not_ahead(instant, "add --dry-run")
 
     def action() -> RunReport:
         with _services(definitions) as services:
@@ -165,7 +167,7 @@ def backfill_command(
 
     begin, finish, instant = _instant(start, "--start"), _instant(end, "--end"), _as_of(as_of, "--as-of")
     if apply:
-        _not_ahead(instant)
+        _not_ahead(instant, "leave out --apply")
     if finish <= begin:
         raise typer.BadParameter("must be after --start", param_hint="'--end'")
     chosen = [s.value for s in systems] if systems else [s.value for s in System]

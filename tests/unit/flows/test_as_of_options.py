@@ -23,14 +23,16 @@ def _refused(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return " ".join(result.output.replace("│", " ").split())  # the usage error is boxed and wrapped
 
 
-@pytest.mark.parametrize("args", [
-    ["sync", "--as-of", FUTURE],
-    ["sla", "--as-of", FUTURE],
-    ["backfill", "--start", "2026-01-01", "--end", "2026-02-01", "--apply", "--as-of", FUTURE],
+@pytest.mark.parametrize(("args", "instead"), [
+    (["sync", "--as-of", FUTURE], "or add --dry-run"),
+    (["sla", "--as-of", FUTURE], "look ahead with a dry run (leadsync plan --as-of)"),
+    (["backfill", "--start", "2026-01-01", "--end", "2026-02-01", "--apply", "--as-of", FUTURE], "or leave out --apply"),
 ], ids=["sync", "sla", "backfill --apply"])
-def test_an_applying_run_refuses_a_future_as_of(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_applying_run_refuses_a_future_as_of_and_says_how_to_look_ahead(
+        args: list[str], instead: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     said = _refused(args, tmp_path, monkeypatch)
-    assert "'--as-of'" in said and "is in the future" in said and "--dry-run" in said
+    assert "'--as-of'" in said and "is in the future" in said and instead in said
+    assert args[0] == "sync" or "--dry-run" not in said  # sla and backfill have no --dry-run to add
 
 
 @pytest.mark.parametrize(("value", "says"), [
