@@ -253,14 +253,12 @@ def _written(report: RunReport) -> list[Correction]:
 def _refresh_snapshots(services: Services, report: RunReport) -> None:
     """Snapshots hold what this run wrote, so a replay (`definitions impact`) starts from the systems as they are now,
     not from before our own corrections."""
-    for system in report.applied:
-        patches: dict[str, list[Correction]] = {}
-        for correction in _written(report):
-            if correction.system == system:
-                patches.setdefault(correction.record_id, []).append(correction)
-        if patches:
-            kept = services.state.snapshots(system, sorted(patches))
-            services.state.save_snapshots([_patched(s, patches[s.record_id], report.as_of) for s in kept])
+    patches: dict[str, dict[str, list[Correction]]] = {}
+    for correction in _written(report):
+        patches.setdefault(correction.system, {}).setdefault(correction.record_id, []).append(correction)
+    for system, by_record in patches.items():
+        kept = services.state.snapshots(system, sorted(by_record))
+        services.state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
 
 
 def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> Snapshot:

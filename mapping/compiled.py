@@ -76,6 +76,16 @@ class CompiledDefinition:
         """Marketing-owned ladder stages, lowest first."""
         return tuple(key for key in self.ladder if self.owners[key] is Owner.MARKETING)
 
+    def as_marketing(self, stage: str | None) -> str | None:
+        """A ladder stage as marketing evidence: itself when marketing-owned; for a sales-owned one, the highest
+        marketing-owned stage below it (what the claim implies); None for no stage or a side stage."""
+        if stage is None or stage in self.side:
+            return None
+        if self.is_marketing(stage):
+            return stage
+        below = [s for s in self.marketing_ladder if self.rank(s) < self.rank(stage)]
+        return below[-1] if below else None
+
     def highest(self, *stages: str | None) -> str | None:
         """The highest-ranked ladder stage among `stages` (ties: the first)."""
         best: str | None = None

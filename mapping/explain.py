@@ -13,9 +13,9 @@ from typing import Any
 
 from mapping.compiled import CompiledDefinition
 from mapping.match import DuplicateFinding
-from mapping.plan import LeadDecision, explain_reason
-from mapping.resolve import Rule
+from mapping.plan import LeadDecision, explain_reason, reason_body
 from mapping.records import CanonicalLead
+from mapping.resolve import Rule
 from mapping.sla import SlaEntry
 
 KEY_FIELDS = ("email", "first_name", "last_name", "company", "score", "owner_id", "source", "created_at")
@@ -120,11 +120,10 @@ def _reason(decision: LeadDecision, compiled: CompiledDefinition, audit: Sequenc
     primary = decision.pair.crm or decision.pair.ma
     if primary is None:
         return ""
-    text = explain_reason(primary, decision.resolution, compiled)
     if decision.corrections:
-        return text
+        return explain_reason(primary, decision.resolution, compiled)
     label = compiled.stage(decision.resolution.stage).label if decision.resolution.stage else "no stage"
-    parts = [text.split(": ", 1)[1].rsplit(" (definition v", 1)[0]]
+    parts = [reason_body(primary, decision.resolution, compiled)]
     ours = _our_move(primary, audit)
     if ours is not None:
         parts = [f"leadsync moved it here on {ours['at']:%Y-%m-%d} because {_because(str(ours.get('reason', '')))}"]
@@ -150,7 +149,7 @@ def _our_move(lead: CanonicalLead, audit: Sequence[Mapping[str, Any]]) -> Mappin
 
 
 def _because(reason: str) -> str:
-    """A recorded correction reason without its "Moved to X: " head and version tail."""
+    """A reason as the audit log recorded it (a stored string), without its "Moved to X: " head and version tail."""
     body = reason.split(": ", 1)[1] if ": " in reason else reason
     return body.rsplit(" (definition v", 1)[0]
 

@@ -296,6 +296,12 @@ def stage_writes(
 def explain_reason(record: CanonicalLead, resolution: Resolution, compiled: CompiledDefinition) -> str:
     """A short sentence for CRM users: what moved the lead and on which evidence."""
     label = compiled.stage(resolution.stage).label if resolution.stage else "no stage"
+    text = f"Moved to {label}: {reason_body(record, resolution, compiled)} (definition v{compiled.version})"
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+
+
+def reason_body(record: CanonicalLead, resolution: Resolution, compiled: CompiledDefinition) -> str:
+    """The evidence part of a reason: what the other system and the criteria say (the record's own system left out)."""
     facts: list[str] = []
     for evidence in resolution.evidence:
         if evidence.source == record.system or evidence.stage is None:
@@ -309,9 +315,7 @@ def explain_reason(record: CanonicalLead, resolution: Resolution, compiled: Comp
             continue
         when = f" since {evidence.at:%Y-%m-%d}" if evidence.at else ""
         facts.append(f"{_source_name(evidence.source)} says {compiled.stage(evidence.stage).label}{when}")
-    because = "; ".join(facts) or resolution.rule.value.replace("_", " ")
-    text = f"Moved to {label}: {because} (definition v{compiled.version})"
-    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 1] + "…"
+    return "; ".join(facts) or resolution.rule.value.replace("_", " ")
 
 
 def _source_name(source: str) -> str:
@@ -328,16 +332,10 @@ def _violations(pair: LeadPair, resolution: Resolution, compiled: CompiledDefini
         found.append(_failing(record, resolution.stage, resolution, compiled))
     ma = pair.ma
     if ma is not None and ma is not record and ma.stage and _claims_more(ma.stage, resolution.stage, compiled):
-        claimed = (ma.stage, *_implied(ma.stage, compiled))  # a sales-owned claim implies the marketing stages below
+        implied = compiled.as_marketing(ma.stage)  # a sales-owned claim implies the marketing stage below it
+        claimed = (ma.stage,) if implied in (None, ma.stage) else (ma.stage, implied)
         found.append(next(filter(None, (_failing(ma, stage, resolution, compiled) for stage in claimed)), None))
     return tuple(v for v in found if v is not None)
-
-
-def _implied(stage: str, compiled: CompiledDefinition) -> tuple[str, ...]:
-    if compiled.is_marketing(stage):
-        return ()
-    below = [s for s in compiled.marketing_ladder if compiled.rank(s) < compiled.rank(stage)]
-    return tuple(below[-1:])
 
 
 def _claims_more(claim: str | None, decided: str | None, compiled: CompiledDefinition) -> bool:

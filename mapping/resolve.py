@@ -124,7 +124,7 @@ class _Context:
 
     def _unmet_claim(self, current: CanonicalLead, stage: str | None) -> bool:
         other = self._other(current)
-        claim = self._capped(other.stage) if other is not None else None
+        claim = self.compiled.as_marketing(other.stage) if other is not None else None
         return claim is not None and self._met(claim) is None and self.compiled.highest(stage, claim) != stage
 
     def _other(self, current: CanonicalLead) -> CanonicalLead | None:
@@ -140,7 +140,7 @@ class _Context:
         other = self._other(current)
         from_ma = None
         if other is not None and (after is None or _newer(other.stage_entered_at, after)):
-            from_ma = self._met(self._capped(other.stage))
+            from_ma = self._met(self.compiled.as_marketing(other.stage))
         from_criteria = self.by_criteria
         if after is not None and not _newer(self.fields.get("last_engagement_at"), after):
             from_criteria = None
@@ -149,15 +149,6 @@ class _Context:
     def _met(self, claim: str | None) -> str | None:
         """An MA stage claim counts as evidence only when the lead meets that stage's entry criteria (rule 2)."""
         return claim if claim is not None and self.compiled.criteria[claim](self.fields) else None
-
-    def _capped(self, stage: str | None) -> str | None:
-        """A marketing-owned ladder stage as evidence; a sales-owned one implies the highest marketing one below."""
-        if stage is None or stage in self.compiled.side:
-            return None
-        if self.compiled.is_marketing(stage):
-            return stage
-        below = [s for s in self.compiled.marketing_ladder if self.compiled.rank(s) < self.compiled.rank(stage)]
-        return below[-1] if below else None
 
     def _side(self, current: CanonicalLead) -> Resolution:
         moved_at = current.stage_entered_at

@@ -463,7 +463,8 @@ class TestProperties:
         a = b - before
         spent = elapsed(calendar, a, b)
         assume(spent > timedelta(0))
-        assert add(calendar, a, spent) == b
+        # In UTC: Python never calls a datetime in a repeated (DST-fold) hour equal to one of another zone.
+        assert add(calendar, a, spent).astimezone(UTC) == b.astimezone(UTC)
 
     @PROPERTY
     @given(calendars, instants, durations)
