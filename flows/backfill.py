@@ -10,7 +10,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from pydantic import Field
 
 from flows.backfill_run import run_backfill
-from flows.prefect_support import as_task, publish_run, run_instant
+from flows.prefect_support import as_task, publish_backfill, run_instant
 from flows.wiring import open_services
 
 System = Literal["salesforce", "hubspot"]
@@ -60,8 +60,7 @@ def backfill(
         report = run_backfill(services, start=start, end=end, as_of=run_instant(), systems=systems,
                               dry_run=dry_run, chunk=timedelta(days=chunk_days), allow_mass_change=allow_mass_change,
                               batch_hook=as_task, progress=advance)
-    for run in report.reports[-1:]:
-        publish_run(run, "backfill")
+    publish_backfill(report)
     return {"chunks": len(report.chunks), "skipped_chunks": len(report.skipped_chunks),
             "corrections": report.corrections}
 

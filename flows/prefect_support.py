@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,8 +10,10 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 
-from flows.render import TABLE_LIMIT, run_markdown
+from flows.backfill_run import BackfillReport
+from flows.render import TABLE_LIMIT, backfill_markdown, run_markdown
 from flows.sync_run import RunReport
+from mapping.plan import Correction
 
 
 def as_task(name: str, thunk: Callable[[], Any]) -> Any:
@@ -35,10 +37,20 @@ def run_instant() -> datetime:
 def publish_run(report: RunReport, key: str) -> None:
     """A summary and a table of corrections as Prefect artifacts (capped; the state store has everything)."""
     create_markdown_artifact(run_markdown(report), key=f"{key}-summary", description=f"leadsync {report.kind}")
+    _publish_corrections(report.corrections, key)
+
+
+def publish_backfill(report: BackfillReport) -> None:
+    """One summary over every chunk of the backfill, and the first corrections of all chunks (not only the last)."""
+    create_markdown_artifact(backfill_markdown(report), key="backfill-summary", description="leadsync backfill")
+    _publish_corrections([c for run in report.reports for c in run.corrections], "backfill")
+
+
+def _publish_corrections(corrections: Sequence[Correction], key: str) -> None:
     rows = [
         {"system": c.system, "record": c.record_id, "field": c.field, "before": c.before, "after": c.after,
          "rule": c.rule, "reason": c.reason}
-        for c in report.corrections[:TABLE_LIMIT]
+        for c in corrections[:TABLE_LIMIT]
     ]
     if rows:
         create_table_artifact(rows, key=f"{key}-corrections", description="corrections (first rows)")

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from flows.backfill_run import BackfillReport
 from flows.sync_run import RunReport
 from mapping.stage_diff import StageDiff
 
@@ -112,4 +113,22 @@ def run_markdown(report: RunReport) -> str:
         parts[1:1] = ["", f"**{report.message}**"]
     if report.would_block:
         parts[1:1] = ["", f"**The real run would be blocked** — {report.would_block}"]
+    return "\n".join(parts) + "\n"
+
+
+def backfill_markdown(report: BackfillReport) -> str:
+    """The backfill summary artifact: every chunk of this run with its counts, then the corrections of all chunks."""
+    measures = ("records_seen", "corrections", "applied", "stale", "failed", "violations", "quarantined_values")
+    chunk_rows = [(key, run.status, *(run.counts()[m] for m in measures))
+                  for key, run in zip(report.chunks, report.reports, strict=True)]
+    corrections = ((c.system, c.record_id, c.field, c.before, c.after, c.rule)
+                   for run in report.reports for c in run.corrections)
+    totals: Counter[str] = Counter()
+    for run in report.reports:
+        totals.update(run.counts())
+    parts = [f"# leadsync backfill — {report.status}", "",
+             f"{len(report.chunks)} chunks run, {len(report.skipped_chunks)} skipped (done by an earlier run).", "",
+             markdown_table(["measure", "value"], sorted(totals.items())), "",
+             "## Chunks", "", markdown_table(["chunk", "status", *measures], chunk_rows), "",
+             "## Corrections", "", markdown_table(["system", "record", "field", "before", "after", "rule"], corrections)]
     return "\n".join(parts) + "\n"

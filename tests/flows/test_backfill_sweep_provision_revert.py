@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from flows.backfill_run import run_backfill
 from flows.cli_explain import render_story
 from flows.explain_run import explain_lead
 from flows.provision_run import run_provision
-from flows.render import plan_document
+from flows.render import backfill_markdown, plan_document
 from flows.revert_run import run_revert
 from flows.services import Services
 from flows.sweep_run import run_sla_sweep
@@ -44,6 +45,22 @@ def test_backfill_dry_run_writes_nothing_and_checkpoints_nothing(make_state: Cal
 
     assert len(report.chunks) == 4 and report.corrections == 4
     assert crm.writes == [] and state.done_keys("backfill") == set()
+
+
+def test_the_backfill_summary_covers_every_chunk_even_when_the_last_corrected_nothing(make_state: Callable[[], Any]) -> None:
+    services, crm, ma, _state = _world(make_state, people=4)
+    _spread_modstamps(crm, ma)  # people on Nov 1, 6, 11, 16: the chunk Nov 20-25 sees nobody
+    report = run_backfill(services, start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 25, tzinfo=UTC),
+                          as_of=AS_OF, dry_run=True, chunk=timedelta(days=5))
+    summary = backfill_markdown(report)
+
+    assert report.reports[-1].corrections == [] and report.corrections == 4
+    assert summary.count("| dry:") == 5
+    assert re.search(r"^\| corrections \| 4 \|$", summary, re.MULTILINE)
+    corrections_table = summary.split("## Corrections")[1]
+    assert {c.record_id for run in report.reports for c in run.corrections} == {
+        line.split(" | ")[1] for line in corrections_table.splitlines() if line.startswith("| ") and " | Lead" not in line
+        and not line.startswith("| system")}
 
 
 def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting(make_state: Callable[[], Any]) -> None:
