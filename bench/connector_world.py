@@ -16,10 +16,10 @@ from connectors.definition_files import load_definition  # noqa: E402
 from connectors.hubspot.connector import HubSpotConnector  # noqa: E402
 from connectors.ports import TimeWindow  # noqa: E402
 from connectors.salesforce.connector import SalesforceConnector  # noqa: E402
-from connectors.sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
-from connectors.sandbox.salesforce import SalesforceSandbox  # noqa: E402
+from sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
+from sandbox.salesforce import SalesforceSandbox  # noqa: E402
 from connectors.settings import HubSpotSettings, SalesforceSettings  # noqa: E402
-from mapping.compiled import compile_definition  # noqa: E402
+from mapping.definition.compiled import compile_definition  # noqa: E402
 from mapping.plan import Correction  # noqa: E402
 
 COMPILED = compile_definition(load_definition(Path(__file__).resolve().parents[1] / "definitions"))

@@ -79,7 +79,7 @@ def _environment(facts: dict) -> None:
 
 
 def noop(facts: dict):  # type: ignore[no-untyped-def]
-    from flows.sync_run import run_sync
+    from flows.runs.sync import run_sync
     from flows.wiring import open_services
 
     ca = facts["salesforce"]["ca_bundle"]
@@ -96,7 +96,7 @@ def noop(facts: dict):  # type: ignore[no-untyped-def]
 
 
 def backfill(facts: dict):  # type: ignore[no-untyped-def]
-    from flows.backfill_run import run_backfill
+    from flows.runs.backfill import run_backfill
     from flows.wiring import open_services
 
     ca = facts["salesforce"]["ca_bundle"]

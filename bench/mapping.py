@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.definition_files import load_definition  # noqa: E402
-from mapping.compiled import CompiledDefinition, compile_definition  # noqa: E402
+from mapping.definition.compiled import CompiledDefinition, compile_definition  # noqa: E402
 from mapping.match import match_identities  # noqa: E402
 from mapping.normalize import normalize_hubspot, normalize_salesforce  # noqa: E402
 from mapping.plan import plan_pairs  # noqa: E402

@@ -21,7 +21,7 @@ import hubspot  # noqa: E402
 import requests  # noqa: E402
 from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest  # noqa: E402
 
-from connectors.sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
+from sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
 
 CONTACTS = 50_000
 WINDOW = 10_000  # id windows keep every search under HubSpot's 10,000-result cap

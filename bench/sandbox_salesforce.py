@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 from simple_salesforce import Salesforce  # noqa: E402
 
-from connectors.sandbox.salesforce import SalesforceSandbox  # noqa: E402
+from sandbox.salesforce import SalesforceSandbox  # noqa: E402
 
 LEADS = 50_000
 SOQL = "SELECT Id, FirstName, LastName, Company, Email, Status, OwnerId, CreatedDate, LastModifiedDate FROM Lead"

@@ -29,7 +29,7 @@ from connectors.hubspot.connector import HubSpotConnector  # noqa: E402
 from connectors.ports import TimeWindow  # noqa: E402
 from connectors.salesforce.connector import SalesforceConnector  # noqa: E402
 from connectors.settings import HubSpotSettings, SalesforceSettings  # noqa: E402
-from mapping.compiled import compile_definition  # noqa: E402
+from mapping.definition.compiled import compile_definition  # noqa: E402
 from mapping.plan import Correction  # noqa: E402
 
 HUBSPOT_PER_10S, HUBSPOT_SEARCH_PER_S = 190, 5

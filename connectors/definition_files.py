@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mapping.definition import Definition
-from mapping.definition_parse import DEFINITION_FILES, parse_definition
+from mapping.definition.models import Definition
+from mapping.definition.parse import DEFINITION_FILES, parse_definition
 from mapping.errors import DefinitionError, DefinitionIssue
 
 DEFAULT_DIRECTORY = Path("definitions")

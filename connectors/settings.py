@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
-from mapping.api_names import api_name_problem
+from mapping.definition.api_names import api_name_problem
 
 S = TypeVar("S", bound=BaseSettings)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from connectors.definition_files import load_definition
 from connectors.settings import HubSpotSettings, RunSettings, SalesforceSettings, build
-from flows.services import CRM, MA, Services, SystemPorts
-from mapping.compiled import CompiledDefinition, compile_definition
+from flows.runs.services import CRM, MA, Services, SystemPorts
+from mapping.definition.compiled import CompiledDefinition, compile_definition
 
 
 def load_compiled(definitions: str | Path | None, settings: RunSettings) -> CompiledDefinition:
@@ -85,6 +85,6 @@ def _systems(compiled: CompiledDefinition, settings: RunSettings) -> dict[str, S
 
 
 def _state(settings: RunSettings) -> object:
-    from flows.state_adapter import open_run_state
+    from connectors.store.sql_state import open_run_state
 
     return open_run_state(settings.database_url)

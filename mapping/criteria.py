@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from mapping.definition import Condition, CriteriaGroup
+from mapping.definition.models import Condition, CriteriaGroup
 from mapping.fields import Operator
-from mapping.publish import describe_condition, describe_node
+from mapping.definition.wording import describe_condition, describe_node
 
 Fields = Mapping[str, Any]
 Predicate = Callable[[Fields], bool]

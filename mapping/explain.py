@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 from mapping.match import DuplicateFinding
 from mapping.plan import LeadDecision, explain_reason, reason_body
 from mapping.records import CanonicalLead

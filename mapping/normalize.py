@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from mapping.compiled import CompiledDefinition, FieldPlan, SystemView
+from mapping.definition.compiled import CompiledDefinition, FieldPlan, SystemView
 from mapping.convert import excerpt, fast_datetime, fast_text, normalize_email, to_boolean, to_number
 from mapping.fields import FieldType
 from mapping.records import CanonicalLead, Problem, ProblemKind, StageEvent

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from mapping.compiled import CompiledDefinition, SystemView
+from mapping.definition.compiled import CompiledDefinition, SystemView
 from mapping.criteria import conditions_failing, conditions_held
 from mapping.match import LeadPair
 from mapping.records import CanonicalLead

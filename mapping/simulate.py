@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 from mapping.match import LeadPair
 from mapping.plan import Correction
 from mapping.records import CanonicalLead, StageEvent

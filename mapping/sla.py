@@ -14,8 +14,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from mapping.business_time import BusinessCalendar
-from mapping.compiled import CompiledDefinition
-from mapping.definition import WEEKDAYS, Calendar, WorkEvidence
+from mapping.definition.compiled import CompiledDefinition
+from mapping.definition.models import WEEKDAYS, Calendar, WorkEvidence
 from mapping.match import LeadPair
 from mapping.records import CanonicalLead
 from mapping.resolve import Resolution

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mapping.definition import SystemMapping
+from mapping.definition.models import SystemMapping
 
 
 @dataclass(frozen=True)

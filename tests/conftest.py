@@ -42,7 +42,7 @@ def _kept(name: str) -> bool:
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[object]:
     """Both emulators, seeded with 2,000 people from the default definition, for the whole test session."""
-    from connectors.sandbox.launch import run_sandbox
+    from sandbox.launch import run_sandbox
 
     with run_sandbox(leads=2_000, seed=7, definitions=DEFAULT_DEFINITIONS) as handle:
         yield handle

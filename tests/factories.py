@@ -7,8 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from mapping.compiled import CompiledDefinition, compile_definition
-from mapping.definition_parse import parse_definition
+from mapping.definition.compiled import CompiledDefinition, compile_definition
+from mapping.definition.parse import parse_definition
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = REPO / "definitions"

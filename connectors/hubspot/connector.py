@@ -9,7 +9,7 @@ from connectors.hubspot.source import HubSpotContactSource
 from connectors.hubspot.writer import HubSpotStageWriter
 from connectors.resilience import ApiBudget
 from connectors.settings import HubSpotSettings
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 
 
 class HubSpotConnector:

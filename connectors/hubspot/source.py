@@ -10,7 +10,7 @@ from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, PublicObjec
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 from mapping.convert import to_datetime
 from mapping.normalize import hubspot_history_properties
 

@@ -9,7 +9,7 @@ from connectors.salesforce.picklist import SalesforcePicklistAdmin
 from connectors.salesforce.source import SalesforceLeadSource
 from connectors.salesforce.writer import SalesforceStageWriter
 from connectors.settings import SalesforceSettings
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 
 
 class SalesforceConnector:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from simple_salesforce.format import quote_soql_value
 
-from mapping.api_names import is_api_name
+from mapping.definition.api_names import is_api_name
 
 MAX_QUERY_CHARS = 10_000  # queries travel in a GET URL; stay well below its limit
 

@@ -11,7 +11,7 @@ from connectors.ports import StageEvidence, TimeWindow
 from connectors.salesforce.api import SalesforceApi
 from connectors.salesforce.soql import field_names, in_batches, quoted_list, select, window_where
 from connectors.salesforce.translate import translated_pages
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 
 ALWAYS = ("Id", "SystemModstamp", "IsConverted")
 BULK_THRESHOLD = 50_000  # records in a window above which Bulk API 2.0 beats REST paging

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.salesforce.context import Credentials
+from sandbox.salesforce.context import Credentials
 from tests.contract.cassettes import CASSETTES
 
 FILES = sorted(CASSETTES.glob("*.yaml"))

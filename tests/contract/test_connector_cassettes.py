@@ -37,7 +37,7 @@ def _systems() -> Iterator[tuple[SalesforceConnector, HubSpotConnector]]:
     if os.environ.get("LEADSYNC_SALESFORCE_INSTANCE_URL") or os.environ.get("LEADSYNC_SALESFORCE_USERNAME"):
         yield SalesforceConnector(SalesforceSettings(), DEFAULT), HubSpotConnector(HubSpotSettings(), DEFAULT)
         return
-    from connectors.sandbox.launch import run_sandbox
+    from sandbox.launch import run_sandbox
 
     with run_sandbox(leads=300, seed=21, provisioned=True, now=datetime(2026, 11, 23, tzinfo=UTC)) as handle:
         facts = handle.facts()

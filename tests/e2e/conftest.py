@@ -9,7 +9,7 @@ import pytest
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
-from connectors.sandbox.launch import SandboxHandle, run_sandbox
+from sandbox.launch import SandboxHandle, run_sandbox
 from tests.conftest import DEFAULT_DEFINITIONS
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.launch import SandboxHandle, run_sandbox
-from flows.provision_run import run_provision
-from flows.sync_run import RunReport, run_sync
+from sandbox.launch import SandboxHandle, run_sandbox
+from flows.runs.provision import run_provision
+from flows.runs.sync import RunReport, run_sync
 from flows.wiring import open_services
 from tests.conftest import DEFAULT_DEFINITIONS
 from tests.e2e.conftest import wire_environment

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from connectors.sandbox.launch import SandboxHandle
-from flows.cli import app
-from flows.definition_impact import definition_impact
-from flows.sync_run import run_sync
+from sandbox.launch import SandboxHandle
+from flows.cli.app import app
+from flows.deployments.definition_impact import definition_impact
+from flows.runs.sync import run_sync
 from flows.wiring import open_services
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 

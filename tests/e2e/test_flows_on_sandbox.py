@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import select
 
 from connectors.errors import RunLockedError
-from connectors.sandbox.launch import SandboxHandle
+from sandbox.launch import SandboxHandle
 from connectors.store import schema
 from connectors.store.sql_state import open_run_state
-from flows.backfill_run import run_backfill
-from flows.provision_stages import provision_stages
-from flows.revert import revert
-from flows.sla_sweep import sla_sweep
-from flows.sync import sync
-from flows.sync_run import run_sync
+from flows.runs.backfill import run_backfill
+from flows.deployments.provision_stages import provision_stages
+from flows.deployments.revert import revert
+from flows.deployments.sla_sweep import sla_sweep
+from flows.deployments.sync import sync
+from flows.runs.sync import run_sync
 from flows.wiring import open_services
 from tests.flows.conftest import POSTGRES, _fresh_postgres
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from connectors.sandbox.launch import SandboxHandle
-from flows.cli import app
+from sandbox.launch import SandboxHandle
+from flows.cli.app import app
 
 pytestmark = pytest.mark.e2e
 

@@ -15,8 +15,8 @@ import pytest
 
 from connectors.errors import RunLockedError
 from connectors.store.sql_state import open_run_state
-from flows.locks import WRITES_LOCK, waiting_lock
-from flows.sync_run import run_sync
+from flows.runs.locks import WRITES_LOCK, waiting_lock
+from flows.runs.sync import run_sync
 from tests.flows.conftest import BACKENDS, _fresh_postgres, audit_statuses
 from tests.flows.test_sync_run import AS_OF, _world
 

@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 
 from connectors.memory import InMemorySystem
-from flows.backfill_run import run_backfill
-from flows.cli_explain import render_story
-from flows.explain_run import explain_lead
-from flows.provision_run import run_provision
-from flows.render import backfill_markdown, plan_document
-from flows.revert_run import run_revert
-from flows.services import Services
-from flows.sweep_run import run_sla_sweep
-from flows.sync_run import run_sync
+from flows.runs.backfill import run_backfill
+from flows.cli.explain import render_story
+from flows.runs.explain import explain_lead
+from flows.runs.provision import run_provision
+from flows.render.plan import backfill_markdown, plan_document
+from flows.runs.revert import run_revert
+from flows.runs.services import Services
+from flows.runs.sla_sweep import run_sla_sweep
+from flows.runs.sync import run_sync
 from mapping.business_time import elapsed
 from mapping.stage_diff import PicklistValue
 from tests.factories import compiled

@@ -13,11 +13,11 @@ from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.ports import TimeWindow
 from connectors.settings import RunSettings
-from flows.backfill_run import run_backfill
-from flows.impact_run import replay
-from flows.services import Services, SystemPorts
-from flows.sweep_run import run_sla_sweep
-from flows.sync_run import FutureAsOfError, findings, run_sync
+from flows.runs.backfill import run_backfill
+from flows.runs.impact import replay
+from flows.runs.services import Services, SystemPorts
+from flows.runs.sla_sweep import run_sla_sweep
+from flows.runs.sync import FutureAsOfError, findings, run_sync
 from mapping.quarantine import QuarantinedValue
 from mapping.sla import SlaEntry
 from tests.factories import at, compiled, hs_contact, sf_lead, sf_stamp

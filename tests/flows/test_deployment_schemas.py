@@ -21,7 +21,7 @@ from prefect.utilities.callables import parameter_schema
 from prefect.utilities.schema_tools.validation import ValidationError, validate
 from pydantic import TypeAdapter
 
-from flows.backfill import ISO_INSTANT, backfill
+from flows.deployments.backfill import ISO_INSTANT, backfill
 from tests.conftest import REPO
 
 DEPLOYMENTS = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]

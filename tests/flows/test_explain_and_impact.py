@@ -14,13 +14,13 @@ import pytest
 from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.settings import RunSettings
-from flows.cli_explain import render_story
-from flows.explain_run import LeadNotFoundError, explain_lead
-from flows.impact_run import run_impact
-from flows.services import Services, SystemPorts
-from flows.sync_run import run_sync
-from mapping.compiled import compile_definition
-from mapping.definition_parse import parse_definition
+from flows.cli.explain import render_story
+from flows.runs.explain import LeadNotFoundError, explain_lead
+from flows.runs.impact import run_impact
+from flows.runs.services import Services, SystemPorts
+from flows.runs.sync import run_sync
+from mapping.definition.compiled import compile_definition
+from mapping.definition.parse import parse_definition
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 from tests.factories import at, compiled, hs_contact, sf_lead, sources
 from tests.unit.mapping.test_resolution_rules import SCENARIOS, Scenario

@@ -17,13 +17,13 @@ from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.settings import RunSettings
 from connectors.store.sql_state import open_run_state
-from flows.cli import app
-from flows.impact_render import impact_markdown
-from flows.impact_run import run_impact
-from flows.services import Services, SystemPorts
-from flows.sync_run import run_sync
-from mapping.compiled import CompiledDefinition, compile_definition
-from mapping.definition_parse import parse_definition
+from flows.cli.app import app
+from flows.render.impact import impact_markdown
+from flows.runs.impact import run_impact
+from flows.runs.services import Services, SystemPorts
+from flows.runs.sync import run_sync
+from mapping.definition.compiled import CompiledDefinition, compile_definition
+from mapping.definition.parse import parse_definition
 from tests.conftest import DEFAULT_DEFINITIONS
 from tests.factories import at, compiled, hs_contact, sf_lead, sources
 

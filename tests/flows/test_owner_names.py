@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from flows.cli_explain import render_story
-from flows.explain_run import explain_lead
-from flows.notify import breach_line, notify_breaches
-from flows.owner_names import NAME_TTL, resolve_owner_names
-from flows.render import plan_document
-from flows.sweep_run import run_sla_sweep
-from flows.sync_run import run_sync
+from flows.cli.explain import render_story
+from flows.runs.explain import explain_lead
+from flows.runs.notify import breach_line, notify_breaches
+from flows.runs.owner_names import NAME_TTL, resolve_owner_names
+from flows.render.plan import plan_document
+from flows.runs.sla_sweep import run_sla_sweep
+from flows.runs.sync import run_sync
 from tests.flows.test_backfill_sweep_provision_revert import three_mqls_synced_at_closing_time
 from tests.flows.test_sync_run import AS_OF, _world
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import yaml
 from prefect.utilities.callables import parameter_schema
 
-from flows.report_run import gather, render_report_html, render_report_markdown
-from flows.sync_run import run_sync
+from flows.render.report import render_report_html, render_report_markdown
+from flows.runs.report import gather
+from flows.runs.sync import run_sync
 from tests.conftest import REPO
 from tests.flows.test_sync_run import AS_OF, _world
 
@@ -72,7 +73,7 @@ def test_scheduled_deployments_are_the_sync_sweep_and_report() -> None:
 
 
 def test_backfill_parameters_are_typed_and_bounded() -> None:
-    from flows.backfill import backfill
+    from flows.deployments.backfill import backfill
 
     schema = parameter_schema(backfill.fn).model_dump()
     assert set(schema["required"]) == {"start", "end"}

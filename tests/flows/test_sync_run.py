@@ -12,9 +12,9 @@ from connectors.errors import RunLockedError
 from connectors.memory import InMemorySystem
 from connectors.memory_state import InMemoryState
 from connectors.settings import RunSettings
-from flows.render import plan_document
-from flows.services import Services, SystemPorts
-from flows.sync_run import run_sync
+from flows.render.plan import plan_document
+from flows.runs.services import Services, SystemPorts
+from flows.runs.sync import run_sync
 from tests.factories import at, compiled, hs_contact, sf_lead
 from tests.flows.conftest import audit_statuses
 

@@ -26,7 +26,7 @@ from table import Row
 from world import environ
 
 from connectors.definition_files import load_definition
-from mapping.compiled import CompiledDefinition, compile_definition
+from mapping.definition.compiled import CompiledDefinition, compile_definition
 from mapping.convert import excerpt
 from mapping.errors import DefinitionError
 from mapping.match import match_identities
@@ -392,7 +392,7 @@ class SoqlRecorder:
 
     @contextmanager
     def installed(self) -> Iterator[SoqlRecorder]:
-        from connectors.sandbox.salesforce import rest_query
+        from sandbox.salesforce import rest_query
 
         original = rest_query.compile_query
 
@@ -440,7 +440,7 @@ def _garbage_contacts(start_id: int, count: int, rng: random.Random) -> list[dic
 
 def _exact_lookups(services: Any, emails: tuple[str, ...], expected: Mapping[str, int]) -> tuple[int, int]:
     """(emails looked up in both systems, records returned beyond those carrying exactly that email)."""
-    from flows.services import CRM, MA
+    from flows.runs.services import CRM, MA
 
     inflated = 0
     for system, email_of in ((CRM, lambda r: r.get("Email")), (MA, lambda r: (r.get("properties") or {}).get("email"))):
@@ -453,7 +453,7 @@ def _exact_lookups(services: Any, emails: tuple[str, ...], expected: Mapping[str
 
 
 def sandbox_row(full: bool) -> Row:
-    from connectors.sandbox.launch import run_sandbox
+    from sandbox.launch import run_sandbox
 
     started = time.monotonic()
     rng = random.Random(62)
@@ -479,7 +479,7 @@ def _expected_matches(handle: Any) -> Counter[str]:
 
 
 def _sync_garbage(handle: Any, env: Mapping[str, str]) -> tuple[dict[str, Any], str]:
-    from flows.sync_run import run_sync
+    from flows.runs.sync import run_sync
     from flows.wiring import open_services
 
     figures: dict[str, Any] = {"dry_run": "-", "real_run": "-", "crashes": 0}
@@ -590,7 +590,7 @@ def flow_parameter_error(flow_name: str, parameters: dict[str, Any]) -> str | No
     """The validation error Prefect raises for `parameters`, or None when they pass."""
     import importlib
 
-    flow = getattr(importlib.import_module(f"flows.{flow_name}"), flow_name)
+    flow = getattr(importlib.import_module(f"flows.deployments.{flow_name}"), flow_name)
     try:
         flow.validate_parameters(parameters)
     except Exception as exc:  # noqa: BLE001  (ParameterTypeError or SignatureMismatchError; both name it)
@@ -600,7 +600,7 @@ def flow_parameter_error(flow_name: str, parameters: dict[str, Any]) -> str | No
 
 def backfill_range_error() -> str | None:
     """A reversed range passes per-parameter validation; the flow must refuse it before doing anything."""
-    from flows.backfill import backfill
+    from flows.deployments.backfill import backfill
 
     try:
         backfill.fn(start=datetime(2026, 2, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC))
@@ -640,7 +640,7 @@ def _quiet_prefect() -> Iterator[None]:
     """Prefect logs every refused parameter set at ERROR; the figures say it, the log need not."""
     import logging
 
-    import flows.backfill  # noqa: F401  (Prefect configures its loggers on import: quiet them after that)
+    import flows.deployments.backfill  # noqa: F401  (Prefect configures its loggers on import: quiet them after that)
 
     logger = logging.getLogger("prefect.flows")
     level = logger.level

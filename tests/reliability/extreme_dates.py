@@ -17,7 +17,7 @@ from typing import Any
 from table import Row
 from world import SEEDED_AT, World, against_reference, differences
 
-from flows.sync_run import RunReport
+from flows.runs.sync import RunReport
 
 ODD_DATES = ("0001-01-01T00:00:00.000+0000", "9999-12-31T23:59:59.000+0000", "1899-12-31T23:00:00.000+0000",
              "2999-06-01T00:00:00.000+0000")
@@ -90,7 +90,7 @@ def _ordinary(final: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any
 
 def _findings_name_them(report: RunReport, expected: set[tuple[str, str, str]]) -> bool:
     """The run's findings (what the report shows) carry the quarantined values with record and field."""
-    from flows.sync_run import findings
+    from flows.runs.sync import findings
 
     rows = findings(report)["quarantined"]
     return all(row["code"] == "UNPARSEABLE_DATETIME" for row in rows

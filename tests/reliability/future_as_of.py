@@ -20,7 +20,7 @@ from table import Row
 from world import World, against_reference, differences
 
 from connectors.store.sql_state import open_run_state
-from flows.services import CRM, MA
+from flows.runs.services import CRM, MA
 
 FUTURE = "2030-01-01T00:00:00Z"
 APPLYING = (["sync", "--allow-mass-change", "--as-of", FUTURE], ["sla", "--as-of", FUTURE],

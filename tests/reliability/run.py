@@ -27,7 +27,7 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="the small versions (as inside make test)")
     parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenario modules")
     args = parser.parse_args()
-    logging.getLogger("connectors.sandbox").setLevel(logging.CRITICAL)  # handler errors a fault provokes on purpose
+    logging.getLogger("sandbox").setLevel(logging.CRITICAL)  # handler errors a fault provokes on purpose
     rows: list[Row] = []
     for name in args.only.split(","):
         started = time.monotonic()

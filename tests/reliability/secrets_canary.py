@@ -4,7 +4,7 @@ names) are pulled too, and a pull failing midway leaves them in no exception tex
 (they do belong in the state store and in plans, so those are not grepped for them).
 
 `run(full)` returns the table rows. Both modes start a sandbox that expects fresh canaries (LEADSYNC_SANDBOX_*, see
-`connectors.sandbox.launch.SandboxSecrets`), run `leadsync plan` and `leadsync sync` against it (session and password
+`sandbox.launch.SandboxSecrets`), run `leadsync plan` and `leadsync sync` against it (session and password
 login), and force failing logins with canary passwords and tokens. `full=True` adds `leadsync demo`, tests/e2e +
 tests/flows + tests/contract with the canaries, and re-recording the connector cassettes into the temp dir.
 Every byte written under the temp dir, and every committed cassette, is grepped.
@@ -309,7 +309,7 @@ def failing_logins(handle: Any, canaries: Canaries, out: Path) -> list[str]:
     from connectors.ports import TimeWindow
     from connectors.settings import HubSpotSettings
     from flows.wiring import open_services
-    from mapping.compiled import compile_definition
+    from mapping.definition.compiled import compile_definition
 
     compiled = compile_definition(load_definition(DEFINITIONS))
     window = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC))
@@ -346,7 +346,7 @@ def row(name: str, canaries: Named, roots: list[Path], problems: list[str], **ev
 def cli_row(tmp: Path, canaries: Canaries) -> tuple[Row, Row]:
     """`leadsync plan` (session) and `sync` (password login) against a sandbox expecting canaries, `leadsync sandbox
     serve`'s stderr, and failed logins (CLI, wiring, connector)."""
-    from connectors.sandbox.launch import SandboxSecrets, run_sandbox
+    from sandbox.launch import SandboxSecrets, run_sandbox
 
     cli, auth = tmp / "cli", tmp / "auth"
     auth.mkdir(parents=True)
@@ -394,11 +394,11 @@ def demo_row(tmp: Path, canaries: Canaries) -> Row:
 
 def prefect_failure_row(tmp: Path, canaries: Canaries) -> Row:
     """The Prefect `sync` flow failing its Salesforce login: the traceback lands in Prefect's log table."""
-    from connectors.sandbox.launch import SandboxSecrets, run_sandbox
+    from sandbox.launch import SandboxSecrets, run_sandbox
 
     work = tmp / "flow-failure"
     env = base_env(work, canaries)
-    script = "from flows.sync import sync; sync(dry_run=True)"
+    script = "from flows.deployments.sync import sync; sync(dry_run=True)"
     with run_sandbox(leads=FAST_LEADS, seed=7, definitions=DEFINITIONS,
                      secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
         wrong = {**env, **salesforce_password_env(handle, canaries.wrong_password),
@@ -410,7 +410,7 @@ def prefect_failure_row(tmp: Path, canaries: Canaries) -> Row:
 
 
 MID_PULL_PAUSE_S = 5.0  # HubSpot holds the first page of its pull this long; Salesforce is stopped meanwhile
-SYNC_SCRIPT = "from flows.sync import sync; sync(dry_run=True)"
+SYNC_SCRIPT = "from flows.deployments.sync import sync; sync(dry_run=True)"
 
 
 @contextmanager
@@ -420,10 +420,10 @@ def canary_people_sandbox(canaries: Canaries, leads: LeadCanaries) -> Iterator[t
     from dataclasses import replace
 
     from connectors.definition_files import load_definition
-    from connectors.sandbox.hubspot import HubSpotSandbox
-    from connectors.sandbox.launch import SandboxHandle, SandboxSecrets, add_definition_schema
-    from connectors.sandbox.salesforce import SalesforceSandbox
-    from mapping.compiled import compile_definition
+    from sandbox.hubspot import HubSpotSandbox
+    from sandbox.launch import SandboxHandle, SandboxSecrets, add_definition_schema
+    from sandbox.salesforce import SalesforceSandbox
+    from mapping.definition.compiled import compile_definition
 
     chosen = SandboxSecrets.from_env(canaries.sandbox_env())
     sf = SalesforceSandbox(seed=7, credentials=replace(chosen.salesforce))
@@ -441,9 +441,9 @@ def session_expiry_text(handle: Any, leads: LeadCanaries) -> tuple[str | None, s
     renewed, so it fails at once); the exception's type name and its whole text."""
     from connectors.definition_files import load_definition
     from connectors.salesforce.connector import SalesforceConnector
-    from connectors.sandbox.runtime import Fault, FaultKind
+    from sandbox.runtime import Fault, FaultKind
     from connectors.settings import SalesforceSettings
-    from mapping.compiled import compile_definition
+    from mapping.definition.compiled import compile_definition
 
     settings = SalesforceSettings(instance_url=handle.sf.instance_url, session_id=handle.sf.session_id,
                                   ca_bundle=handle.sf.ca_bundle)
@@ -549,7 +549,7 @@ def cassettes_row(tmp: Path, canaries: Canaries) -> Row:
 def password_org_cassettes_row(tmp: Path, canaries: Canaries) -> Row:
     """Re-recording "against a real org" (LEADSYNC_SALESFORCE_USERNAME set): a canary-expecting sandbox behind
     username + password + security token login, the way test_connector_cassettes.py takes real credentials."""
-    from connectors.sandbox.launch import SandboxSecrets, run_sandbox
+    from sandbox.launch import SandboxSecrets, run_sandbox
 
     work = tmp / "record-password-org"
     with run_sandbox(leads=300, seed=21, provisioned=True, definitions=DEFINITIONS,

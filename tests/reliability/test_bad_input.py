@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapping.definition_parse import parse_definition
+from mapping.definition.parse import parse_definition
 from mapping.errors import DefinitionError
 
 mutations = st.builds(

@@ -25,8 +25,8 @@ from secrets_canary import (
 )
 from table import render
 
-from connectors.sandbox.launch import SandboxHandle, SandboxSecrets, run_sandbox
-from connectors.sandbox.salesforce import Credentials
+from sandbox.launch import SandboxHandle, SandboxSecrets, run_sandbox
+from sandbox.salesforce import Credentials
 
 
 def test_no_canary_reaches_a_plan_log_state_row_or_exception_text() -> None:

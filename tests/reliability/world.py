@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from connectors.sandbox.launch import SandboxHandle, run_sandbox
-from connectors.sandbox.runtime import Fault, FaultKind
-from flows.services import CRM, Services
-from flows.sync_run import RunReport, run_sync
+from sandbox.launch import SandboxHandle, run_sandbox
+from sandbox.runtime import Fault, FaultKind
+from flows.runs.services import CRM, Services
+from flows.runs.sync import RunReport, run_sync
 from flows.wiring import open_services
 
 LEADSYNC = str(Path(sys.executable).with_name("leadsync"))

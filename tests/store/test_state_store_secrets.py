@@ -16,7 +16,7 @@ from connectors.errors import ConfigurationError
 from connectors.ports import Snapshot
 from connectors.settings import RunSettings, build
 from connectors.store.sql_state import StateStoreError, open_run_state
-from flows.cli import app
+from flows.cli.app import app
 
 PASSWORD = "CANARY-db-pw-5f1c2e"
 EMAIL, NAME = "canary.lead.93ab@example.com", "Canaryname93ab"

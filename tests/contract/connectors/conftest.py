@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.hubspot import HubSpotSandbox, Switches as HubSpotSwitches
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.hubspot import HubSpotSandbox, Switches as HubSpotSwitches
+from sandbox.salesforce import SalesforceSandbox
 from tests.factories import compiled
 
 

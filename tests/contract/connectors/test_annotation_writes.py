@@ -9,8 +9,8 @@ from typing import Any
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.hubspot import HubSpotSandbox
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.hubspot import HubSpotSandbox
+from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import HubSpotSettings, SalesforceSettings
 from mapping.plan import Correction
 from tests.contract.connectors.conftest import DEFAULT

@@ -13,7 +13,7 @@ from connectors.errors import BudgetExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.search import Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
-from connectors.sandbox.hubspot import HubSpotSandbox
+from sandbox.hubspot import HubSpotSandbox
 from connectors.settings import HubSpotSettings
 from mapping.plan import Correction
 from mapping.stage_diff import diff_stages

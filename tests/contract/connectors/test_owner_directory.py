@@ -17,9 +17,9 @@ from connectors.hubspot.connector import HubSpotConnector
 from connectors.memory import OWNER_BATCH, InMemorySystem
 from connectors.ports import OwnerDirectory
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.hubspot import HubSpotSandbox
-from connectors.sandbox.runtime import Fault, FaultKind
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.hubspot import HubSpotSandbox
+from sandbox.runtime import Fault, FaultKind
+from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import HubSpotSettings, SalesforceSettings
 from tests.contract.connectors.conftest import DEFAULT
 

@@ -11,8 +11,8 @@ from connectors.errors import AuthError, BudgetExhaustedError
 from connectors.ports import TimeWindow
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.soql import in_batches
-from connectors.sandbox.runtime import Fault, FaultKind
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.runtime import Fault, FaultKind
+from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import SalesforceSettings
 from mapping.plan import Correction
 from tests.contract.connectors.conftest import DEFAULT

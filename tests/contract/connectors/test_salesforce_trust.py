@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import SalesforceSettings
 from mapping.stage_diff import diff_stages
 from tests.contract.connectors.conftest import DEFAULT

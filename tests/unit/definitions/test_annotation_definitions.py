@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.app import app
 from tests.factories import compiled
 from tests.unit.definitions.test_malformed_definitions import Mistake, _apply, _definition_copy
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapping.api_names import api_name_problem, is_api_name
+from mapping.definition.api_names import api_name_problem, is_api_name
 
 SALESFORCE_NAMES = ["Status", "Email", "Budget__c", "Leadsync_Lock__c", "pi__score__c", "Owner.Name", "Account__r.Name",
                     "Location__Latitude__s", "Field_2__c", "X1"]

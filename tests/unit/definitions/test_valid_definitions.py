@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from connectors.definition_files import load_definition
-from flows.cli import app
-from mapping.definition_parse import parse_definition
+from flows.cli.app import app
+from mapping.definition.parse import parse_definition
 from mapping.errors import DefinitionError
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 

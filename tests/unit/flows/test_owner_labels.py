@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.cli_explain import render_story
-from flows.notify import breach_line
-from flows.owner_names import owner_keys, owner_label
-from flows.services import system_of_id
+from flows.cli.explain import render_story
+from flows.runs.notify import breach_line
+from flows.runs.owner_names import owner_keys, owner_label
+from flows.runs.services import system_of_id
 from mapping.explain import tell
 from mapping.match import LeadPair, LinkKind
 from mapping.normalize import normalize_salesforce

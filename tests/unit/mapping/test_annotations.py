@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from mapping.compiled import compile_definition
-from mapping.definition_parse import parse_definition
+from mapping.definition.compiled import compile_definition
+from mapping.definition.parse import parse_definition
 from mapping.match import match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import REASON_LIMIT, LeadDecision, Plan, annotate, instant_text, plan_pairs

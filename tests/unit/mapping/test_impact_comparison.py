@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from mapping.compiled import CompiledDefinition, compile_definition
-from mapping.definition_parse import parse_definition
+from mapping.definition.compiled import CompiledDefinition, compile_definition
+from mapping.definition.parse import parse_definition
 from mapping.impact import LeadOutcome, Replayed, compare, funnel_order, salesforce_id18, stage_renames
 from tests.factories import DEFAULT, EXAMPLE, compiled, sources
 

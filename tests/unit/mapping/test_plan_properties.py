@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 from mapping.match import LeadPair, match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import decide, default_forward_only, plan_pairs

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mapping.compiled import CompiledDefinition
+from mapping.definition.compiled import CompiledDefinition
 from mapping.match import match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import LeadDecision, decide, default_forward_only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mapping.compiled import compile_definition
+from mapping.definition.compiled import compile_definition
 from mapping.match import match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import plan_pairs

@@ -11,9 +11,9 @@ from typing import Any
 import hubspot
 import pytest
 
-from connectors.sandbox.hubspot import HubSpotSandbox, ServedHubSpot, Switches
-from connectors.sandbox.hubspot.timestamps import ManualClock
-from connectors.sandbox.runtime import serve_in_thread
+from sandbox.hubspot import HubSpotSandbox, ServedHubSpot, Switches
+from sandbox.hubspot.timestamps import ManualClock
+from sandbox.runtime import serve_in_thread
 
 
 @dataclass

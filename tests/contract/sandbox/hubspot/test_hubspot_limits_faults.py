@@ -20,8 +20,8 @@ from hubspot.crm.contacts import (
 )
 from hubspot.crm.contacts.exceptions import ServiceException, UnauthorizedException
 
-from connectors.sandbox.hubspot import ENDPOINT_KEYS, HubSpotSandbox
-from connectors.sandbox.runtime import Fault, FaultKind
+from sandbox.hubspot import ENDPOINT_KEYS, HubSpotSandbox
+from sandbox.runtime import Fault, FaultKind
 
 if TYPE_CHECKING:
     from conftest import Hub
@@ -211,7 +211,7 @@ class TestAdminAndCounters:
         assert caught.value.code == 400
 
     def test_endpoint_keys_are_documented(self) -> None:
-        import connectors.sandbox.hubspot as package
+        import sandbox.hubspot as package
 
         assert "hs.contacts.batch_upsert" in ENDPOINT_KEYS
         for key in ENDPOINT_KEYS:

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.sandbox.hubspot import HubSpotSandbox, ManualClock, Switches
-from connectors.sandbox.hubspot.search import Searcher, parse_request
+from sandbox.hubspot import HubSpotSandbox, ManualClock, Switches
+from sandbox.hubspot.search import Searcher, parse_request
 
 QUERIES: list[dict[str, Any]] = [
     {"limit": 200},

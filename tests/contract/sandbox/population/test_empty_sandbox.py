@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.sandbox.launch import SandboxHandle, run_sandbox
+from sandbox.launch import SandboxHandle, run_sandbox
 from connectors.settings import HubSpotSettings, SalesforceSettings
-from flows.cli import app
-from mapping.compiled import CompiledDefinition
+from flows.cli.app import app
+from mapping.definition.compiled import CompiledDefinition
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 from tests.factories import compiled
 

@@ -18,7 +18,7 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import PublicObjectSearchRequest
 from simple_salesforce import Salesforce
 
-from connectors.sandbox.population import UNMAPPED_VALUE, SeedMix, generate
+from sandbox.population import UNMAPPED_VALUE, SeedMix, generate
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.records import ProblemKind
 from tests.conftest import REPO

@@ -8,7 +8,7 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
+from sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 
 
 @pytest.fixture(scope="session")

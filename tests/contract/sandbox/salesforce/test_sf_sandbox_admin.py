@@ -6,7 +6,7 @@ import requests
 from simple_salesforce import Salesforce, SalesforceGeneralError
 import pytest
 
-from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
+from sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 
 
 def test_counter_via_python_api_and_admin_endpoint(

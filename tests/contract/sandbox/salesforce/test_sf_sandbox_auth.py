@@ -6,7 +6,7 @@ import pytest
 import requests
 from simple_salesforce import Salesforce, SalesforceAuthenticationFailed, SalesforceExpiredSession
 
-from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
+from sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 
 
 def _count(sf: Salesforce) -> int:

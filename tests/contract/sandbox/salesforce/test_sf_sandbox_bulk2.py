@@ -7,8 +7,8 @@ import io
 
 from simple_salesforce import Salesforce
 
-from connectors.sandbox.runtime import Fault, FaultKind
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.runtime import Fault, FaultKind
+from sandbox.salesforce import SalesforceSandbox
 
 from .conftest import lead_rows
 

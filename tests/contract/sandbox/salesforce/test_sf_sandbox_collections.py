@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest
 
-from connectors.sandbox.runtime import Fault, FaultKind
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.runtime import Fault, FaultKind
+from sandbox.salesforce import SalesforceSandbox
 
 from .conftest import lead_rows
 

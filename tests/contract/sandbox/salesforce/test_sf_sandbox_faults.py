@@ -8,8 +8,8 @@ import pytest
 import requests
 from simple_salesforce import Salesforce, SalesforceExpiredSession, SalesforceGeneralError, SalesforceRefusedRequest
 
-from connectors.sandbox.runtime import Fault, FaultKind
-from connectors.sandbox.salesforce import SalesforceConnection, SalesforceSandbox
+from sandbox.runtime import Fault, FaultKind
+from sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 
 COUNT = "SELECT COUNT() FROM Lead"
 

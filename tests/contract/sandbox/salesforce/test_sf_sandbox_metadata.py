@@ -6,7 +6,7 @@ import pytest
 import zeep.exceptions
 from simple_salesforce import Salesforce
 
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.salesforce import SalesforceSandbox
 
 
 def test_read_lead_status_value_set(sf: Salesforce) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest
 
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.salesforce import SalesforceSandbox
 
 from .conftest import lead_rows
 

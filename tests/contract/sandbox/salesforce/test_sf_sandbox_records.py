@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest, SalesforceResourceNotFound
 
-from connectors.sandbox.salesforce import SalesforceSandbox
+from sandbox.salesforce import SalesforceSandbox
 
 NO_ASSIGN = {"Sforce-Auto-Assign": "FALSE"}
 

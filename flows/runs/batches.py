@@ -1,0 +1,143 @@
+"""Plan one page of changed records: fetch partners in the other system, normalize, match, resolve, plan.
+
+Every lookup is batched (read by ids, find by emails, evidence by ids); nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connectors.ports import RawRecord, Snapshot, StageEvidence
+from flows.runs.services import CRM, MA, Services
+from mapping.convert import normalize_email, salesforce_id18
+from mapping.match import DuplicateFinding, LeadPair, LinkKind, match_identities
+from mapping.normalize import normalize_hubspot, normalize_salesforce
+from mapping.plan import Plan, plan_pairs
+from mapping.quarantine import Quarantine
+from mapping.records import CanonicalLead
+
+Key = tuple[str, str]
+
+
+@dataclass
+class BatchResult:
+    pairs: list[LeadPair]
+    plan: Plan
+    duplicates: list[DuplicateFinding]
+    records_seen: int
+    snapshots: list[Snapshot] = field(default_factory=list)  # the raw records and evidence the plan rests on
+    leads: list[CanonicalLead] = field(default_factory=list)  # every record read, duplicates (never paired) too
+
+
+@dataclass
+class RunMemory:
+    """What a run remembers across batches: the records already planned, and the quarantine."""
+
+    processed: set[Key] = field(default_factory=set)
+    quarantine: Quarantine = field(default_factory=Quarantine)
+
+
+def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory) -> BatchResult:
+    # Records already planned this run (as partners of the other system's pages) need no second lookup.
+    page = [r for r in page if (driver, _record_id(driver, r)) not in memory.processed]
+    if not page:
+        return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
+    crm_raw, ma_raw = (list(page), _partners(services, CRM, page)) if driver == CRM else (_partners(services, MA, page), list(page))
+    evidence = _evidence(services, [str(r.get("Id")) for r in crm_raw])
+    crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
+    ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
+    memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in memory.processed)
+    known = services.state.links_for_hubspot([lead.record_id for lead in ma])
+    match = match_identities(crm, ma, known)
+    pairs = [kept for pair in match.pairs if (kept := _unplanned(pair, memory.processed)) is not None]
+    for pair in pairs:
+        memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
+    observed = services.state.first_observed([_primary(pair).key for pair in pairs])
+    plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
+    snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence())
+    return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
+
+
+def _snapshots(services: Services, system: str, records: Sequence[RawRecord], evidence: StageEvidence) -> list[Snapshot]:
+    made = []
+    for record in records:
+        record_id = _record_id(system, record)
+        made.append(Snapshot(system, record_id, record_email(services, system, record), dict(record),
+                             list(evidence.history.get(record_id, ())), list(evidence.activities.get(record_id, ()))))
+    return made
+
+
+def _record_id(system: str, record: RawRecord) -> str:
+    return str(record.get("Id") if system == CRM else record.get("id"))
+
+
+def _primary(pair: LeadPair) -> CanonicalLead:
+    lead = pair.crm or pair.ma
+    assert lead is not None
+    return lead
+
+
+def _unplanned(pair: LeadPair, processed: set[Key]) -> LeadPair | None:
+    """The part of `pair` this run has not planned yet. A contact whose lead an earlier page already planned alone
+    (linked only by its own `crm_lead_id`, which the lead's page cannot see) is planned on its own, not dropped."""
+    crm_done = pair.crm is not None and pair.crm.key in processed
+    ma_done = pair.ma is not None and pair.ma.key in processed
+    if crm_done and pair.ma is not None and not ma_done:
+        return LeadPair(None, pair.ma, LinkKind.NONE)
+    return None if crm_done or ma_done else pair
+
+
+def _partners(services: Services, driver: str, page: Sequence[RawRecord]) -> list[RawRecord]:
+    """Records of the other system belonging to the same people: by link first, then by email."""
+    other = MA if driver == CRM else CRM
+    ids = _linked_ids(services, driver, page)
+    found = services.systems[other].source.read_records(sorted(ids)) if ids else []
+    found_emails = {record_email(services, other, r) for r in found}
+    emails = sorted({e for r in page if (e := record_email(services, driver, r)) and e not in found_emails})
+    if emails:
+        found += services.systems[other].source.find_by_emails(emails)
+    return unique_records(services, other, found)
+
+
+def _linked_ids(services: Services, driver: str, page: Sequence[RawRecord]) -> set[str]:
+    if driver == CRM:
+        links = services.state.links_for_salesforce([str(r.get("Id")) for r in page])
+        return set(links.values())
+    link_field = services.compiled.systems[MA].mapping.fields.get("crm_lead_id")
+    explicit = {salesforce_id18(str(v).strip()) for r in page
+                if link_field and (v := (r.get("properties") or {}).get(link_field))}
+    known = services.state.links_for_hubspot([str(r.get("id")) for r in page])
+    return explicit | set(known.values())
+
+
+def record_email(services: Services, system: str, record: RawRecord) -> str | None:
+    raw_field = services.compiled.systems[system].mapping.fields.get("email")
+    values = record if system == CRM else (record.get("properties") or {})
+    email, valid, _ = normalize_email(values.get(raw_field)) if raw_field else (None, False, None)
+    return email if valid else None
+
+
+def unique_records(services: Services, system: str, records: Iterable[RawRecord]) -> list[RawRecord]:
+    by_id: dict[str, RawRecord] = {}
+    for record in records:
+        by_id.setdefault(str(record.get("Id") if system == CRM else record.get("id")), record)
+    return list(by_id.values())
+
+
+def _evidence(services: Services, crm_ids: list[str]) -> StageEvidence:
+    reader = services.systems[CRM].evidence
+    if reader is None or not crm_ids:
+        return StageEvidence()
+    return reader.read_evidence(crm_ids)
+
+
+def _normalize_crm(services: Services, record: RawRecord, evidence: StageEvidence) -> CanonicalLead:
+    record_id = str(record.get("Id"))
+    return normalize_salesforce(
+        record,
+        services.compiled,
+        history=evidence.history.get(record_id, ()),
+        activities=evidence.activities.get(record_id, ()),
+    )

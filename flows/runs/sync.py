@@ -1,0 +1,368 @@
+"""One sync run end to end: pull → plan (per batch) → guards → apply → verify → SLA → record.
+
+Plain functions over the ports; the Prefect flows wrap them. A dry run stops before anything is written to
+either system. Watermarks move only when every batch of the window is recorded, so a failed or interrupted run
+is resumed by running again. The pull never reads beyond the wall clock and watermarks never pass it: a run's
+as-of moves the decision and SLA clock, and only a dry run may look ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+from typing import Any
+
+from connectors.errors import BudgetExhaustedError, RunLockedError
+from connectors.ports import Snapshot, TimeWindow
+from flows.runs.apply import ApplyResult, apply_corrections, settle_pending
+from flows.runs.batches import BatchResult, RunMemory, plan_batch
+from flows.runs.locks import WRITES_LOCK, waiting_lock
+from flows.runs.services import CRM, MA, Services
+from mapping.guards import BlastRadius, blast_radius, hold_back, hold_back_loops
+from mapping.match import DuplicateFinding, LeadPair
+from mapping.plan import Correction, Decided, Skipped, SkipReason, Violation, instant_text
+from mapping.quarantine import QuarantinedValue, UnmappedValue
+from mapping.records import CanonicalLead
+from mapping.sla import SlaEntry
+
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
+LOOP_WINDOW = timedelta(days=1)
+LOOP_LIMIT = 3
+LOCK_TTL = timedelta(minutes=5)  # kept alive by a heartbeat; a killed run's lock lapses within it
+BatchHook = Callable[[str, Callable[[], Any]], Any]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    kind: str
+    as_of: datetime
+    dry_run: bool
+    windows: dict[str, TimeWindow] = field(default_factory=dict)
+    status: str = "running"
+    records_seen: int = 0
+    leads: int = 0
+    corrections: list[Correction] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    duplicates: list[DuplicateFinding] = field(default_factory=list)
+    unmapped: list[UnmappedValue] = field(default_factory=list)
+    sla: list[SlaEntry] = field(default_factory=list)
+    applied: dict[str, ApplyResult] = field(default_factory=dict)
+    blast: BlastRadius | None = None
+    new_breaches: int = 0
+    flagged: list[SlaEntry] = field(default_factory=list)  # the new breaches: what a notification tells
+    cleared_flags: int = 0
+    settled_intents: int = 0
+    revisited: list[tuple[str, str]] = field(default_factory=list)
+    message: str = ""
+    owner_names: dict[str, str] = field(default_factory=dict)  # owner id -> name, where a run looked them up
+    would_block: str = ""  # a dry run: the guard that would stop the real run, and why ("" = it would go ahead)
+    decisions: list[Decided] | None = None  # every lead's verdict, kept only when asked (`plan --json`)
+
+    quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records_seen": self.records_seen, "leads": self.leads, "corrections": len(self.corrections),
+            "records_corrected": len({(c.system, c.record_id) for c in self.corrections}),
+            "skipped": len(self.skipped), "violations": len(self.violations), "duplicates": len(self.duplicates),
+            "unmapped_values": len(self.unmapped), "quarantined_values": len(self.quarantined),
+            "sla_clocks": len(self.sla),
+            "applied": sum(r.applied for r in self.applied.values()),
+            "failed": sum(len(r.failed) for r in self.applied.values()),
+            "stale": sum(len(r.stale) for r in self.applied.values()),
+            "held": sum(r.held for r in self.applied.values()),
+            "new_breaches": self.new_breaches, "cleared_flags": self.cleared_flags,
+        }
+
+
+def run_sync(
+    services: Services,
+    *,
+    as_of: datetime,
+    dry_run: bool,
+    allow_mass_change: bool = False,
+    windows: dict[str, TimeWindow] | None = None,
+    kind: str = "sync",
+    advance_watermarks: bool = True,
+    run_id: str | None = None,
+    batch_hook: BatchHook | None = None,
+    keep_decisions: bool = False,
+) -> RunReport:
+    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task.
+
+    Raises FutureAsOfError for an applying run as of an instant beyond the wall clock.
+    """
+    check_as_of(as_of, services.clock(), applying=not dry_run)
+    state = services.state
+    run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
+    report = RunReport(run_id, kind, as_of, dry_run, decisions=[] if keep_decisions else None)
+    hook = batch_hook or (lambda _name, thunk: thunk())
+    try:
+        with state.lock(kind, run_id, LOCK_TTL):
+            _run(services, report, windows, allow_mass_change, advance_watermarks, hook)
+    except BudgetExhaustedError as exc:
+        report.status, report.message = "budget_exhausted", str(exc)
+    except RunLockedError:
+        state.finish_run(run_id, "blocked", report.counts())
+        raise
+    except BaseException:
+        state.finish_run(run_id, "failed", report.counts())
+        raise
+    state.finish_run(run_id, report.status, report.counts())
+    return report
+
+
+def _run(
+    services: Services,
+    report: RunReport,
+    windows: dict[str, TimeWindow] | None,
+    allow_mass_change: bool,
+    advance_watermarks: bool,
+    hook: BatchHook,
+) -> None:
+    if not windows:
+        report.windows, report.message = incremental_windows(services, report.as_of), _distrusted_watermarks(services)
+    else:
+        report.windows = windows
+    observations = _plan_all(services, report, hook)
+    services.state.save_findings(report.run_id, findings(report))
+    _hold_back_loops(services, report)
+    _hold_back_reverted(services, report)
+    report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
+                                services.settings.max_change_share)
+    if report.blast.exceeded and not allow_mass_change and report.dry_run:
+        report.would_block = f"blast_radius: {report.blast.describe()}"
+    if report.blast.exceeded and not allow_mass_change and not report.dry_run:
+        report.status, report.message = "blocked", report.blast.describe()
+        services.state.record_planned(report.run_id, report.corrections, report.skipped, "blocked")
+        return
+    services.state.record_planned(report.run_id, report.corrections, report.skipped,
+                                  "planned" if report.dry_run else "skipped")
+    if report.dry_run:
+        report.status = "dry_run"
+        return
+    # Writes of concurrent runs (a sync and a backfill) take turns; intents still pending then are a dead run's.
+    with waiting_lock(services.state, WRITES_LOCK, report.run_id, LOCK_TTL, services.settings.apply_wait_s):
+        report.settled_intents = settle_pending(services)
+        for system in (CRM, MA):
+            mine = [c for c in report.corrections if c.system == system]
+            if mine:
+                report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
+                                              apply_corrections(services, report.run_id, system, mine))
+        flag_sla(services, report)
+        _record_revisits(services, report)
+    if report.applied:
+        services.state.save_findings(report.run_id, findings(report))
+        _refresh_snapshots(services, report)
+    now = services.clock()
+    marks = {s: min(w.end, now) for s, w in report.windows.items()} if advance_watermarks else {}
+    services.state.record_observations(_as_left(observations, report), marks, report.as_of)
+    report.status = "succeeded"
+
+
+FINDINGS_LIMIT = 500
+REVISIT_PAGE = 2_000
+
+
+def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
+    """What people must look at: violations, unmapped values, duplicates (capped; counts are in the run)."""
+    return {
+        "violations": [{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
+                       for v in report.violations[:FINDINGS_LIMIT]],
+        "unmapped": [{"system": u.system, "field": u.field, "value": u.value, "count": u.count,
+                      "sample_ids": list(u.sample_ids)} for u in report.unmapped[:FINDINGS_LIMIT]],
+        "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
+                        "other_ids": list(d.other_ids)} for d in report.duplicates[:FINDINGS_LIMIT]],
+        "write_failures": write_failures(report)[:FINDINGS_LIMIT],
+        "quarantined": [{"system": q.system, "record_id": q.record_id, "field": q.field, "code": q.code,
+                         "value": q.value} for q in report.quarantined[:FINDINGS_LIMIT]],
+    }
+
+
+def write_failures(report: RunReport) -> list[dict[str, Any]]:
+    """Writes the systems refused (vendor code and message) and writes skipped because a person got there first."""
+    rows = [{"system": c.system, "record_id": c.record_id, "field": c.field, "after": c.after, "code": o.code,
+             "message": o.message} for result in report.applied.values() for c, o in result.failed]
+    rows += [{"system": c.system, "record_id": c.record_id, "field": c.field, "after": c.after,
+              "code": "CHANGED_SINCE_READ", "message": f"now {found!r}: left as the user set it"}
+             for result in report.applied.values() for c, found in result.stale]
+    return rows
+
+
+class FutureAsOfError(ValueError):
+    """An applying run was asked to run as of an instant beyond the wall clock."""
+
+    def __init__(self, as_of: datetime, now: datetime) -> None:
+        super().__init__(f"{as_of.isoformat()} is in the future (now {now.isoformat()}): an applying run writes, "
+                         "flags SLA breaches and moves watermarks now; look ahead with a dry run "
+                         "(leadsync plan --as-of)")
+
+
+def check_as_of(as_of: datetime, now: datetime, *, applying: bool) -> None:
+    """Refuse an applying run as of the future; a dry run may look ahead (only its decision and SLA clock move)."""
+    if applying and as_of > now:
+        raise FutureAsOfError(as_of, now)
+
+
+def incremental_windows(services: Services, as_of: datetime) -> dict[str, TimeWindow]:
+    """Since each watermark (minus the overlap) up to the as-of instant, never beyond the wall clock.
+
+    A watermark beyond the wall clock cannot be trusted (an older version stored a future as-of): that system is
+    pulled from the beginning again. An as-of before the watermark gives an empty window.
+    """
+    overlap = timedelta(seconds=services.settings.overlap_s)
+    now = services.clock()
+    end = min(as_of, now)
+    windows = {}
+    for system in (CRM, MA):
+        mark = services.state.watermark(system)
+        start = BEGINNING if mark is None or mark > now else mark - overlap
+        windows[system] = TimeWindow(min(start, end), end)
+    return windows
+
+
+def _distrusted_watermarks(services: Services) -> str:
+    now = services.clock()
+    future = [f"{system} ({mark.isoformat()})" for system in (CRM, MA)
+              if (mark := services.state.watermark(system)) is not None and mark > now]
+    return f"watermark beyond the wall clock, pulled from the beginning: {', '.join(future)}" if future else ""
+
+
+def _as_left(observations: list[LeadPair], report: RunReport) -> list[LeadPair]:
+    """The observed leads as this run left them: a record its writes moved is in its new stage since the run's
+    as-of (the SLA start the run reported), so the next run reports the same start."""
+    moved = _moved(report)
+    if not moved:
+        return observations
+    return [replace(pair, crm=_moved_lead(pair.crm, moved, report.as_of), ma=_moved_lead(pair.ma, moved, report.as_of))
+            for pair in observations]
+
+
+def _written(report: RunReport) -> list[Correction]:
+    """The corrections that landed (verified, not refused, not stale), in write order."""
+    missed = {(c.system, c.record_id) for result in report.applied.values()
+              for c in [*(c for c, _ in result.failed), *(c for c, _ in result.stale), *result.not_verified]}
+    return sorted((c for c in report.corrections if c.system in report.applied and (c.system, c.record_id) not in missed),
+                  key=lambda c: c.step)
+
+
+def _refresh_snapshots(services: Services, report: RunReport) -> None:
+    """Snapshots hold what this run wrote, so a replay (`definitions impact`) starts from the systems as they are now,
+    not from before our own corrections."""
+    patches: dict[str, dict[str, list[Correction]]] = {}
+    for correction in _written(report):
+        patches.setdefault(correction.system, {}).setdefault(correction.record_id, []).append(correction)
+    for system, by_record in patches.items():
+        kept = services.state.snapshots(system, sorted(by_record))
+        services.state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
+
+
+def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> Snapshot:
+    record = dict(snapshot.record)
+    values = record if snapshot.system == CRM else dict(record.get("properties") or {})
+    history = list(snapshot.history)
+    for c in written:
+        values.update({c.field: c.after, **dict(c.extras)})
+        if snapshot.system == CRM:  # the history row Salesforce itself adds for a tracked field
+            history.append({"LeadId": c.record_id, "Field": c.field, "OldValue": c.before, "NewValue": c.after,
+                            "CreatedDate": instant_text(CRM, as_of)})
+    if snapshot.system != CRM:
+        record["properties"] = values
+    return replace(snapshot, record=record, history=history)
+
+
+def _moved(report: RunReport) -> dict[tuple[str, str], str]:
+    return {(c.system, c.record_id): c.stage_after for c in _written(report)}
+
+
+def _moved_lead(lead: CanonicalLead | None, moved: dict[tuple[str, str], str], as_of: datetime) -> CanonicalLead | None:
+    if lead is None or lead.key not in moved:
+        return lead
+    return replace(lead, stage=moved[lead.key], stage_entered_at=as_of)
+
+
+def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[LeadPair]:
+    memory = RunMemory()
+    observed: list[LeadPair] = []
+    for system in (CRM, MA):
+        pages = chain(_pages(services, system, report.windows[system]), _revisit_pages(services, system, report))
+        for number, page in enumerate(pages):
+            batch: BatchResult = hook(f"plan-{system}-{number}", lambda page=page, system=system:
+                                      plan_batch(services, system, page, report.as_of, memory))
+            _absorb(report, batch)
+            services.state.save_snapshots(batch.snapshots)
+            observed += batch.pairs
+    report.unmapped = memory.quarantine.unmapped
+    report.quarantined = memory.quarantine.values
+    return observed
+
+
+def _pages(services: Services, system: str, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
+    yield from services.systems[system].source.iter_changed(window)
+
+
+def _revisit_pages(services: Services, system: str, report: RunReport) -> Iterator[list[dict[str, Any]]]:
+    """Records an earlier write left uncorrected for a passing reason (no answer, a row lock): read them again,
+    whether or not they changed since (a backfill chunk leaves them to the syncs)."""
+    if report.kind != "sync":
+        return
+    ids = services.state.revisits(system)
+    report.revisited += [(system, record_id) for record_id in ids]
+    for start in range(0, len(ids), REVISIT_PAGE):
+        yield services.systems[system].source.read_records(ids[start : start + REVISIT_PAGE])
+
+
+def _record_revisits(services: Services, report: RunReport) -> None:
+    """Forget the revisits this run read, then remember the writes that failed for a passing reason."""
+    services.state.clear_revisits(report.revisited)
+    services.state.add_revisits([(c.system, c.record_id, o.code) for result in report.applied.values()
+                                 for c, o in result.failed if o.transient])
+
+
+def _absorb(report: RunReport, batch: BatchResult) -> None:
+    report.records_seen += batch.records_seen
+    report.leads += len(batch.pairs)
+    report.corrections += batch.plan.corrections
+    report.skipped += batch.plan.skipped
+    report.violations += batch.plan.violations
+    report.sla += batch.plan.sla
+    if report.decisions is not None:
+        report.decisions += batch.plan.decisions
+    report.duplicates += [d for d in batch.duplicates if d not in report.duplicates]
+
+
+def _hold_back_reverted(services: Services, report: RunReport) -> None:
+    """A revert sticks: records it put back are left alone under the definition version they were reverted in."""
+    keys = sorted({(c.system, c.record_id) for c in report.corrections})
+    held = services.state.holds(keys, services.compiled.version) if keys else {}
+    if held:
+        report.corrections, skipped = hold_back(report.corrections, held, SkipReason.REVERTED)
+        report.skipped += skipped
+
+
+def _hold_back_loops(services: Services, report: RunReport) -> None:
+    keys = sorted({(c.system, c.record_id) for c in report.corrections})
+    if not keys:
+        return
+    recent = services.state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
+    kept, held = hold_back_loops(report.corrections, recent, report.as_of, LOOP_WINDOW, LOOP_LIMIT)
+    report.corrections, report.skipped = kept, report.skipped + held
+
+
+def flag_sla(services: Services, report: RunReport) -> None:
+    transitions = services.state.upsert_sla(report.sla, report.as_of)
+    flags = services.systems[CRM].flags
+    if flags is None:
+        return
+    breaches = [e for e in transitions.new_breaches if e.system == CRM]
+    cleared = [record_id for system, record_id in transitions.cleared if system == CRM]
+    if breaches or cleared:
+        outcomes = flags.write_sla_flags(breaches, cleared)
+        done = {o.record_id for o in outcomes if o.ok}
+        services.state.mark_flags([(CRM, e.record_id, e.stage) for e in breaches if e.record_id in done],
+                                  [(CRM, r) for r in cleared if r in done], report.as_of)
+    report.new_breaches, report.cleared_flags, report.flagged = len(breaches), len(cleared), breaches

@@ -1,0 +1,164 @@
+"""Start both emulators, seed them from a definition, and hand out everything a client needs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+from connectors.definition_files import load_definition
+from sandbox.definition_schema import hubspot_properties, salesforce_fields
+from sandbox.hubspot import HubSpotSandbox, ServedHubSpot
+from sandbox.hubspot import Switches as HubSpotSwitches
+from sandbox.hubspot.sandbox import DEFAULT_ACCESS_TOKEN, access_token_from_env
+from sandbox.population import HUBSPOT_OWNERS, SALESFORCE_USERS, SeedLead, SeedMix, generate
+from sandbox.salesforce import Credentials, SalesforceConnection, SalesforceSandbox
+from mapping.definition.compiled import CompiledDefinition, compile_definition
+
+CHUNK = 5_000
+DEFAULT_MIX = SeedMix()
+HUBSPOT_CALLS_PER_10S = 190  # the Pro/Enterprise private-app limit; leadsync's default budget stays under it
+
+
+@dataclass(frozen=True)
+class SandboxSecrets:
+    """The credentials both emulators expect. Injectable so a test can send canary values over the real wire."""
+
+    salesforce: Credentials = field(default_factory=Credentials)
+    hubspot_access_token: str = field(default=DEFAULT_ACCESS_TOKEN, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SandboxSecrets:
+        """LEADSYNC_SANDBOX_SALESFORCE_{USERNAME,PASSWORD,SECURITY_TOKEN,SESSION_ID,CONSUMER_KEY,CONSUMER_SECRET} and
+        LEADSYNC_SANDBOX_HUBSPOT_ACCESS_TOKEN, each optional: what is unset keeps the fixed sandbox value."""
+        source = os.environ if environ is None else environ
+        return cls(Credentials.from_env(source), access_token_from_env(source))
+
+
+@dataclass
+class SandboxHandle:
+    salesforce: SalesforceSandbox
+    hubspot: HubSpotSandbox
+    sf: SalesforceConnection
+    hs: ServedHubSpot
+    seeded: Counter[str] = field(default_factory=Counter)
+
+    def facts(self) -> dict[str, dict[str, str]]:
+        return {
+            "salesforce": {"instance_url": self.sf.instance_url, "username": self.sf.username,
+                           "password": self.sf.password, "security_token": self.sf.security_token,
+                           "session_id": self.sf.session_id, "ca_bundle": str(self.sf.ca_bundle)},
+            "hubspot": {"base_url": self.hs.base_url, "access_token": self.hs.access_token},
+        }
+
+    def env(self) -> dict[str, str]:
+        facts = self.facts()
+        sf, hs = facts["salesforce"], facts["hubspot"]
+        return {
+            "LEADSYNC_SALESFORCE_INSTANCE_URL": sf["instance_url"], "LEADSYNC_SALESFORCE_USERNAME": sf["username"],
+            "LEADSYNC_SALESFORCE_PASSWORD": sf["password"], "LEADSYNC_SALESFORCE_SECURITY_TOKEN": sf["security_token"],
+            "LEADSYNC_SALESFORCE_SESSION_ID": sf["session_id"], "LEADSYNC_SALESFORCE_CA_BUNDLE": sf["ca_bundle"],
+            "LEADSYNC_HUBSPOT_BASE_URL": hs["base_url"], "LEADSYNC_HUBSPOT_ACCESS_TOKEN": hs["access_token"],
+        }
+
+    def json_line(self) -> str:
+        return json.dumps(self.facts(), sort_keys=True)
+
+
+def add_definition_schema(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition) -> None:
+    """The Lead fields and contact properties the definition maps (BANT, lock, score, annotations…), created where the
+    stock org and portal lack them: even an empty sandbox runs the definition with no manual set-up."""
+    sf.add_lead_fields(salesforce_fields(compiled))
+    hs.add_properties(hubspot_properties(compiled))
+
+
+def seed_sandboxes(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition, leads: int, seed: int,
+                   now: datetime, mix: SeedMix = DEFAULT_MIX, provisioned: bool = False) -> Counter[str]:
+    """Stream a generated population into both emulators in chunks; counts per category and system."""
+    _setup_people(sf, hs)
+    if provisioned:
+        _provision(sf, compiled)
+    live = {status.full_name for status in sf.lead_statuses() if status.active}
+    counts: Counter[str] = Counter()
+    stream = generate(compiled, leads, seed, now, mix, live)
+    while chunk := list(islice(stream, CHUNK)):
+        _load_chunk(sf, hs, chunk, counts)
+    return counts
+
+
+def _setup_people(sf: SalesforceSandbox, hs: HubSpotSandbox) -> None:
+    sf.add_users({"Id": user_id, "FirstName": "Rep", "LastName": f"{n}", "Username": f"rep{n}@sandbox.example",
+                  "Email": f"rep{n}@sandbox.example", "IsActive": True} for n, user_id in enumerate(SALESFORCE_USERS, 1))
+    hs.add_owners({"id": owner_id, "email": f"rep{n}@sandbox.example", "firstName": "Rep", "lastName": f"{n}"}
+                  for n, owner_id in enumerate(HUBSPOT_OWNERS, 1))
+
+
+def _provision(sf: SalesforceSandbox, compiled: CompiledDefinition) -> None:
+    mapping = compiled.systems["salesforce"].mapping
+    field_name = mapping.stage_fields[0].field
+    wanted = [(mapping.write_values(s.key) or {}).get(field_name) for s in compiled.definition.stages]
+    current = [status.full_name for status in sf.lead_statuses()]
+    sf.set_lead_statuses([*current, *(v for v in wanted if v and v not in current)])
+
+
+def _load_chunk(sf: SalesforceSandbox, hs: HubSpotSandbox, chunk: list[SeedLead], counts: Counter[str]) -> None:
+    counts.update(lead.category for lead in chunk)
+    counts["salesforce_leads"] += sf.load_leads(r for lead in chunk for r in lead.salesforce)
+    sf.add_history(h for lead in chunk for h in lead.history)
+    sf.add_tasks(t for lead in chunk for t in lead.tasks)
+    counts["hubspot_contacts"] += hs.load_contacts(lead.hubspot for lead in chunk if lead.hubspot is not None)
+
+
+@contextmanager
+def run_sandbox(
+    *,
+    leads: int = 2_000,
+    seed: int = 7,
+    empty: bool = False,
+    latency_ms: float = 0.0,
+    jitter_ms: float = 0.0,
+    definitions: Path | None = None,
+    mix: SeedMix = DEFAULT_MIX,
+    now: datetime | None = None,
+    provisioned: bool = False,
+    ports: tuple[int, int] = (0, 0),
+    secrets: SandboxSecrets | None = None,
+) -> Iterator[SandboxHandle]:
+    """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits. Either way the org
+    and the portal have every field and property the definition maps.
+
+    The credentials they expect are `secrets`, by default `SandboxSecrets.from_env()` (LEADSYNC_SANDBOX_*, else the
+    fixed sandbox values); `handle.env()` hands the same values to a client.
+    """
+    compiled = compile_definition(load_definition(definitions))
+    chosen = secrets or SandboxSecrets.from_env()
+    sf = SalesforceSandbox(seed=seed, credentials=replace(chosen.salesforce))  # a copy: the sandbox adds its JWT key
+    hs = HubSpotSandbox(switches=HubSpotSwitches(limit_per_10s=HUBSPOT_CALLS_PER_10S), seed=seed,
+                        access_token=chosen.hubspot_access_token)
+    for sandbox in (sf, hs):
+        sandbox.set_latency(latency_ms, jitter_ms)
+    add_definition_schema(sf, hs, compiled)
+    seeded = Counter() if empty else seed_sandboxes(sf, hs, compiled, leads, seed, now or datetime.now(UTC), mix,
+                                                     provisioned)
+    with ExitStack() as stack:
+        sf_conn = stack.enter_context(sf.serve(port=ports[0]))
+        hs_conn = stack.enter_context(_serve_hubspot(hs, ports[1]))
+        yield SandboxHandle(sf, hs, sf_conn, hs_conn, seeded)
+
+
+@contextmanager
+def _serve_hubspot(hs: HubSpotSandbox, port: int) -> Iterator[ServedHubSpot]:
+    if port:
+        from sandbox.runtime import serve_in_thread
+
+        with serve_in_thread(hs.app(), port=port) as served:
+            yield ServedHubSpot(base_url=served.base_url, access_token=hs.access_token, port=served.port)
+        return
+    with hs.serve() as served:
+        yield served
