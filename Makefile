@@ -15,11 +15,15 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,sandbox]'
 	touch $(STAMP)
 
+# Static checks first (each a few seconds): the import contracts, ruff, mypy (strict on the pure domain).
 test: $(STAMP)
 	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict mapping
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The Prefect UI (a real server, deployments, a worker) and the demo's HTML pages in headless Chromium.
@@ -41,7 +45,7 @@ demo: $(STAMP)
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/leadsync demo
 
 bench: $(STAMP)
-	$(BIN)/python bench/mapping.py
+	$(BIN)/python bench/pipeline.py
 
 clean:
 	rm -rf $(VENV) .leadsync .prefect .pytest_cache .hypothesis

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from connector_world import EVER, world, corrections  # type: ignore[import-not-found]
+from connector_world import EVER, corrections, world
 
 from mapping.stage_diff import PicklistValue, StageDiff
 

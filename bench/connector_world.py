@@ -12,15 +12,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.definition_files import load_definition  # noqa: E402
-from connectors.hubspot.connector import HubSpotConnector  # noqa: E402
-from connectors.ports import TimeWindow  # noqa: E402
-from connectors.salesforce.connector import SalesforceConnector  # noqa: E402
-from sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
-from sandbox.salesforce import SalesforceSandbox  # noqa: E402
-from connectors.settings import HubSpotSettings, SalesforceSettings  # noqa: E402
-from mapping.definition.compiled import compile_definition  # noqa: E402
-from mapping.plan import Correction  # noqa: E402
+from pydantic import SecretStr
+
+from connectors.definition_files import load_definition
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.ports import TimeWindow
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.settings import HubSpotSettings, SalesforceSettings
+from mapping.definition.compiled import compile_definition
+from mapping.plan import Correction
+from sandbox.hubspot import HubSpotSandbox, Switches
+from sandbox.salesforce import SalesforceSandbox
 
 COMPILED = compile_definition(load_definition(Path(__file__).resolve().parents[1] / "definitions"))
 EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
@@ -50,9 +52,9 @@ def world(leads: int, latency_ms: float = 0.0, hubspot_per_10s: int | None = Non
         sandbox.set_latency(latency_ms)
     with sf_sandbox.serve() as sf_conn, hs_sandbox.serve() as hs_conn:
         os.environ["REQUESTS_CA_BUNDLE"] = str(sf_conn.ca_bundle)
-        sf = SalesforceConnector(SalesforceSettings(instance_url=sf_conn.instance_url, session_id=sf_conn.session_id,
+        sf = SalesforceConnector(SalesforceSettings(instance_url=sf_conn.instance_url, session_id=SecretStr(sf_conn.session_id),
                                                     ca_bundle=sf_conn.ca_bundle), COMPILED, budget_share=1.0)
-        hs = HubSpotConnector(HubSpotSettings(access_token=hs_conn.access_token, base_url=hs_conn.base_url,
+        hs = HubSpotConnector(HubSpotSettings(access_token=SecretStr(hs_conn.access_token), base_url=hs_conn.base_url,
                                               calls_per_10s=hubspot_per_10s or 10_000), COMPILED, budget_share=1.0)
         yield World(sf_sandbox, hs_sandbox, sf, hs)
 

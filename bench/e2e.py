@@ -54,7 +54,7 @@ def main() -> None:
           f"{backfill_s:.0f} s, peak {peak:.0f} MB")
 
 
-def _with_sandbox(leads: int, job):  # type: ignore[no-untyped-def]
+def _with_sandbox(leads: int, job):
     leadsync = str(Path(sys.executable).parent / "leadsync")
     server = subprocess.Popen([leadsync, "sandbox", "serve", "--leads", str(leads), "--provisioned",
                                "--definitions", str(REPO / "definitions")],
@@ -78,13 +78,14 @@ def _environment(facts: dict) -> None:
                        "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
 
 
-def noop(facts: dict):  # type: ignore[no-untyped-def]
+def noop(facts: dict):
+    from connectors.environment import load_settings
     from flows.runs.sync import run_sync
     from flows.wiring import open_services
 
     ca = facts["salesforce"]["ca_bundle"]
     now = datetime.now(UTC)
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         run_sync(services, as_of=now, dry_run=False, allow_mass_change=True)
         run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False)  # past the overlap of our own writes
         before = _calls(facts, ca)
@@ -95,13 +96,14 @@ def noop(facts: dict):  # type: ignore[no-untyped-def]
     return spent, {k: after[k] - before[k] for k in after}
 
 
-def backfill(facts: dict):  # type: ignore[no-untyped-def]
+def backfill(facts: dict):
+    from connectors.environment import load_settings
     from flows.runs.backfill import run_backfill
     from flows.wiring import open_services
 
     ca = facts["salesforce"]["ca_bundle"]
     now = datetime.now(UTC)
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         before = _calls(facts, ca)
         started = time.perf_counter()
         run_backfill(services, start=now - timedelta(days=70), end=now + timedelta(minutes=1), as_of=now,

@@ -17,11 +17,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import hubspot  # noqa: E402
-import requests  # noqa: E402
-from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest  # noqa: E402
+import hubspot
+import requests
+from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest
 
-from sandbox.hubspot import HubSpotSandbox, Switches  # noqa: E402
+from sandbox.hubspot import HubSpotSandbox, Switches
 
 CONTACTS = 50_000
 WINDOW = 10_000  # id windows keep every search under HubSpot's 10,000-result cap

@@ -12,11 +12,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.store import schema  # noqa: E402
-from connectors.store.sql_state import open_run_state  # noqa: E402
-from mapping.match import LeadPair, LinkKind  # noqa: E402
-from mapping.plan import Correction  # noqa: E402
-from mapping.records import CanonicalLead  # noqa: E402
+from connectors.store import schema
+from connectors.store.sql_state import open_run_state
+from mapping.match import LeadPair, LinkKind
+from mapping.plan import Correction
+from mapping.records import CanonicalLead
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -24,13 +24,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from connectors.definition_files import load_definition  # noqa: E402
-from connectors.hubspot.connector import HubSpotConnector  # noqa: E402
-from connectors.ports import TimeWindow  # noqa: E402
-from connectors.salesforce.connector import SalesforceConnector  # noqa: E402
-from connectors.settings import HubSpotSettings, SalesforceSettings  # noqa: E402
-from mapping.definition.compiled import compile_definition  # noqa: E402
-from mapping.plan import Correction  # noqa: E402
+from connectors.definition_files import load_definition
+from connectors.hubspot.connector import HubSpotConnector
+from connectors.ports import TimeWindow
+from connectors.salesforce.connector import SalesforceConnector
+from connectors.settings import HubSpotSettings, SalesforceSettings
+from mapping.definition.compiled import compile_definition
+from mapping.plan import Correction
 
 HUBSPOT_PER_10S, HUBSPOT_SEARCH_PER_S = 190, 5
 EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
@@ -46,7 +46,7 @@ def calls(url: str, ca: str | None) -> dict[str, int]:
     return {k: int(v) for k, v in counts.items() if isinstance(v, int)}
 
 
-def measure(system: str, connector, url: str, ca: str | None, count: int, latency: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def measure(system: str, connector, url: str, ca: str | None, count: int, latency: float) -> tuple[float, float]:
     before = calls(url, ca)
     started = time.perf_counter()
     ids: list[str] = []

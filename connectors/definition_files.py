@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from mapping.definition.models import Definition
@@ -10,14 +9,6 @@ from mapping.definition.parse import DEFINITION_FILES, parse_definition
 from mapping.errors import DefinitionError, DefinitionIssue
 
 DEFAULT_DIRECTORY = Path("definitions")
-
-
-def definitions_directory(explicit: Path | None = None) -> Path:
-    """The directory to use: the one given, else $LEADSYNC_DEFINITIONS, else ./definitions."""
-    if explicit is not None:
-        return explicit
-    from_env = os.environ.get("LEADSYNC_DEFINITIONS")
-    return Path(from_env) if from_env else DEFAULT_DIRECTORY
 
 
 def read_definition_sources(directory: Path) -> dict[str, str]:
@@ -36,8 +27,11 @@ def read_definition_sources(directory: Path) -> dict[str, str]:
 
 
 def load_definition(directory: Path | None = None) -> Definition:
-    """Read and validate a definition; errors name paths relative to the directory as given."""
-    where = definitions_directory(directory)
+    """Read and validate a definition; errors name paths relative to the directory as given.
+
+    None means ./definitions: an entry point that honours LEADSYNC_DEFINITIONS resolves it first
+    (`connectors.settings.definitions_directory`)."""
+    where = DEFAULT_DIRECTORY if directory is None else directory
     sources = read_definition_sources(where)
     try:
         return parse_definition(sources)

@@ -1,21 +1,24 @@
-"""The connector branch of leadsync's exception tree (the root is `mapping.errors.LeadsyncError`).
+"""The connector errors of leadsync's exception tree (its root, `LeadsyncError`, is in mapping/errors.py).
 
-    ConnectorError(system, operation)          a vendor API or the state store failed
-    ├── TransientError                         worth retrying (tenacity retries exactly these)
-    │   ├── RateLimitedError(retry_after)      429, or HubSpot's secondly/ten-secondly limit
-    │   ├── UnavailableError                   5xx, HTML error pages, connection resets, timeouts
-    ├── WriteOutcomeUnknownError               a write with no answer: read back before resending
-    │   ├── SessionExpiredError                Salesforce INVALID_SESSION_ID (re-login, capped)
-    │   └── RowLockError                       Salesforce UNABLE_TO_LOCK_ROW
-    ├── PermanentError                         retrying cannot help
-    │   ├── AuthError                          bad credentials or a refused login
-    │   ├── ForbiddenError                     missing permission
-    │   ├── NotFoundError                      the record or resource does not exist
-    │   └── InvalidRequestError                the request was refused as malformed (a bug, or bad data)
-    ├── BudgetExhaustedError(used, limit)      the run's share of the daily API budget is spent: stop cleanly
-    ├── RunLockedError(kind, holder)           another run of the same kind holds the lock: refuse, never both write
-    └── ConfigurationError(variable)           a missing or invalid setting, named by its variable
+    LeadsyncError                                  mapping/errors.py: the root
+    ├── ConnectorError(system, operation)          a vendor API or the state store failed
+    │   ├── TransientError                         worth retrying (tenacity retries exactly these)
+    │   │   ├── RateLimitedError(retry_after)      429, or HubSpot's secondly/ten-secondly limit
+    │   │   ├── UnavailableError                   5xx, HTML error pages, connection resets, timeouts
+    │   │   ├── SessionExpiredError                Salesforce INVALID_SESSION_ID (re-login, capped)
+    │   │   └── RowLockError                       Salesforce UNABLE_TO_LOCK_ROW
+    │   ├── WriteOutcomeUnknownError               a write with no answer: read back before resending
+    │   ├── PermanentError                         retrying cannot help
+    │   │   ├── AuthError                          bad credentials or a refused login
+    │   │   ├── ForbiddenError                     missing permission
+    │   │   ├── NotFoundError                      the record or resource does not exist
+    │   │   └── InvalidRequestError                the request was refused as malformed (a bug, or bad data)
+    │   ├── BudgetExhaustedError(used, limit)      the run's share of the daily API budget is spent: stop cleanly
+    │   ├── RunLockedError(kind, holder)           another run of the same kind holds the lock: refuse, never both write
+    │   └── StateStoreError(operation, error)      connectors/store/sql_state.py: the database failed
+    └── ConfigurationError(variable, problem)      a missing or invalid setting, named by its variable
 
+tests/unit/test_error_trees.py checks this drawing against the classes.
 Messages carry the system, the operation, status and vendor error codes: never bodies, tokens or emails.
 A translated error keeps only the *type name* of the failure it translates (`cause`), never the failure itself:
 a vendor's exception text holds request URLs (SOQL `Email IN (…)` lists), response bodies and SQL parameters, and

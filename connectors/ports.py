@@ -150,14 +150,30 @@ class Hold:
     definition_version: str
 
 
-class RunState(Protocol):
-    """What a run keeps between runs: runs, locks, watermarks, links, observations, audit, SLA clocks."""
+class RunLog(Protocol):
+    """Runs as they start and finish, and what each found (for `leadsync runs` and the report)."""
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str: ...
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, int]) -> None: ...
 
+    def list_runs(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def save_findings(self, run_id: str, findings: Mapping[str, list[dict[str, Any]]]) -> None:
+        """Violations, unmapped values and duplicates a run found (capped lists, for the report)."""
+        ...
+
+    def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]: ...
+
+
+class Locks(Protocol):
+    """One run of a kind at a time, across workers and processes."""
+
     def lock(self, kind: str, holder: str, ttl: timedelta) -> AbstractContextManager[None]: ...
+
+
+class Observations(Protocol):
+    """What the last windows saw: each system's watermark, the identity links, and each record's stage since when."""
 
     def watermark(self, system: str) -> datetime | None: ...
 
@@ -169,7 +185,22 @@ class RunState(Protocol):
         """Per record: the stage leadsync last saw it in (or moved it into) and since when (see `mapping.sla`)."""
         ...
 
-    def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]: ...
+    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime],
+                            observed_at: datetime | None = None) -> None:
+        """Lead stages, identity links and watermarks of a finished window, in one transaction.
+
+        `observed_at` is the run's instant (its as-of): a record first seen in a stage without a recorded entry
+        is dated by it, so the next run reports the SLA start this one did (default: the wall clock).
+        """
+        ...
+
+    def current_stages(self) -> list[tuple[str | None, datetime | None]]:
+        """(stage, entered or first observed) of every lead record leadsync has seen."""
+        ...
+
+
+class Audit(Protocol):
+    """Every planned, sent and settled correction: written before a batch goes out, read by revert, explain, report."""
 
     def record_planned(self, run_id: str, corrections: Sequence[Correction], skipped: Sequence[Skipped], status: str) -> None:
         """Audit rows for a plan: corrections with `status` (planned or blocked) and the skipped records."""
@@ -186,28 +217,7 @@ class RunState(Protocol):
 
     def settle_intents(self, items: Sequence[tuple[str, Correction, bool]]) -> None: ...
 
-    def upsert_sla(self, entries: Sequence[SlaEntry], as_of: datetime) -> SlaTransitions: ...
-
-    def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[tuple[str, str]], at: datetime) -> None: ...
-
-    def record_observations(self, pairs: Sequence[Any], watermarks: Mapping[str, datetime],
-                            observed_at: datetime | None = None) -> None:
-        """Lead stages, identity links and watermarks of a finished window, in one transaction.
-
-        `observed_at` is the run's instant (its as-of): a record first seen in a stage without a recorded entry
-        is dated by it, so the next run reports the SLA start this one did (default: the wall clock).
-        """
-        ...
-
-    def done_keys(self, kind: str) -> set[str]:
-        """Checkpoint keys marked done (finished backfill chunks)."""
-        ...
-
-    def mark_done(self, kind: str, key: str, detail: Mapping[str, Any]) -> None: ...
-
-    def open_clocks(self) -> list[tuple[str, str]]:
-        """(system, record_id) of every SLA clock still running or breached (not met, missed or closed)."""
-        ...
+    def recent_corrections(self, keys: Sequence[tuple[str, str]], since: datetime) -> dict[tuple[str, str], list[datetime]]: ...
 
     def applied_changes(self, run_id: str) -> list[Correction]:
         """The corrections a run applied (and nobody reverted yet)."""
@@ -215,19 +225,39 @@ class RunState(Protocol):
 
     def mark_reverted(self, run_id: str, fields: Sequence[tuple[str, str, str]]) -> None: ...
 
-    def save_findings(self, run_id: str, findings: Mapping[str, list[dict[str, Any]]]) -> None:
-        """Violations, unmapped values and duplicates a run found (capped lists, for the report)."""
+    def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Every audit row of these records (planned, written, skipped), oldest first."""
         ...
 
-    def latest_findings(self, kind: str | None = None) -> dict[str, list[dict[str, Any]]]: ...
-
-    def add_revisits(self, items: Sequence[tuple[str, str, str | None]]) -> None:
-        """(system, record id, code) of writes that failed for a passing reason: the next sync reads them again."""
+    def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(rule, status, writes) of audit rows since `since`."""
         ...
 
-    def revisits(self, system: str) -> list[str]: ...
+    def list_audit(self, status: str, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` rows with `status` (the demo shows the applied ones)."""
+        ...
 
-    def clear_revisits(self, keys: Sequence[tuple[str, str]]) -> None: ...
+
+class SlaClocks(Protocol):
+    """One SLA clock per lead record, and which breaches are flagged in the systems."""
+
+    def upsert_sla(self, entries: Sequence[SlaEntry], as_of: datetime) -> SlaTransitions: ...
+
+    def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[tuple[str, str]], at: datetime) -> None: ...
+
+    def open_clocks(self) -> list[tuple[str, str]]:
+        """(system, record_id) of every SLA clock still running or breached (not met, missed or closed)."""
+        ...
+
+    def clock_rows(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
+
+    def clock_states(self) -> list[tuple[str, str | None, str]]:
+        """(stage, owner, state) of every SLA clock."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    """The last pulled copy of each record with its evidence: what `definitions impact` replays, offline."""
 
     def save_snapshots(self, snapshots: Sequence[Snapshot]) -> None:
         """Keep the last pulled copy of each record (upsert), for offline replays."""
@@ -239,33 +269,31 @@ class RunState(Protocol):
 
     def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]: ...
 
-    def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Every audit row of these records (planned, written, skipped), oldest first."""
+
+class Checkpoints(Protocol):
+    """Pieces of long work marked done, so a rerun skips them (backfill chunks)."""
+
+    def done_keys(self, kind: str) -> set[str]:
+        """Checkpoint keys marked done (finished backfill chunks)."""
         ...
 
-    def clock_rows(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]: ...
+    def mark_done(self, kind: str, key: str, detail: Mapping[str, Any]) -> None: ...
 
-    def correction_counts(self, since: datetime) -> list[tuple[str, str, int]]:
-        """(rule, status, writes) of audit rows since `since`."""
+
+class Revisits(Protocol):
+    """Records whose write failed for a passing reason (or whose hold was lifted): the next sync reads them again."""
+
+    def add_revisits(self, items: Sequence[tuple[str, str, str | None]]) -> None:
+        """(system, record id, code) of writes that failed for a passing reason: the next sync reads them again."""
         ...
 
-    def clock_states(self) -> list[tuple[str, str | None, str]]:
-        """(stage, owner, state) of every SLA clock."""
-        ...
+    def revisits(self, system: str) -> list[str]: ...
 
-    def current_stages(self) -> list[tuple[str | None, datetime | None]]:
-        """(stage, entered or first observed) of every lead record leadsync has seen."""
-        ...
+    def clear_revisits(self, keys: Sequence[tuple[str, str]]) -> None: ...
 
-    def list_runs(self, limit: int) -> list[dict[str, Any]]: ...
 
-    def owner_names(self, system: str, owner_ids: Sequence[str]) -> dict[str, CachedOwnerName]:
-        """The cached names of those of `owner_ids` ever looked up in `system`, by id."""
-        ...
-
-    def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
-        """Cache what a lookup found (upsert); None records an id the system did not know."""
-        ...
+class Holds(Protocol):
+    """Records a revert put back: automatic correction leaves them alone under that definition version."""
 
     def hold(self, keys: Sequence[tuple[str, str]], definition_version: str, run_id: str, at: datetime) -> None:
         """Keep these records from automatic correction under `definition_version` (a revert put them back)."""
@@ -277,4 +305,32 @@ class RunState(Protocol):
 
     def release(self, keys: Sequence[tuple[str, str]] | None = None, run_id: str | None = None) -> list[tuple[str, str]]:
         """Lift holds (of these records, of one reverted run, or all); the records lifted."""
+        ...
+
+
+class OwnerNameCache(Protocol):
+    """Owner names as last looked up, so a report or story names owners without a call per run."""
+
+    def owner_names(self, system: str, owner_ids: Sequence[str]) -> dict[str, CachedOwnerName]:
+        """The cached names of those of `owner_ids` ever looked up in `system`, by id."""
+        ...
+
+    def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
+        """Cache what a lookup found (upsert); None records an id the system did not know."""
+        ...
+
+
+class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, Checkpoints, Revisits, Holds,
+               OwnerNameCache, Protocol):
+    """Everything a run keeps between runs, role by role; the SQL store and the fake implement it whole.
+
+    A run function that needs only some roles takes those (a story reads `Audit`, `SlaClocks` and `Holds`).
+    """
+
+
+class Notifier(Protocol):
+    """Where people are told about something (e.g. new SLA breaches): apprise in production, a list in tests."""
+
+    def send(self, title: str, body: str) -> bool:
+        """Send one message; True when it went out."""
         ...

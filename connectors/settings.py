@@ -1,17 +1,21 @@
 """Configuration from the environment (pydantic-settings). Secrets are `SecretStr`, unwrapped only by clients.
 
-Nothing is read at import time: call `load_settings()` where the run is wired.
+Nothing is read at import time, and nothing below the entry points reads the environment: the CLI commands and the
+Prefect flows call `connectors.environment.load_settings()` once and pass the result down.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from connectors.definition_files import DEFAULT_DIRECTORY
 from connectors.errors import ConfigurationError
 from mapping.definition.api_names import api_name_problem
 
@@ -87,7 +91,7 @@ class HubSpotSettings(BaseSettings):
 class RunSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEADSYNC_", extra="ignore")
 
-    definitions: Path = Path("definitions")
+    definitions: Path = DEFAULT_DIRECTORY
     database_url: SecretStr = SecretStr("sqlite:///.leadsync/state.db")  # may hold a password: unwrapped by the store only
     budget_share: float = Field(default=0.20, gt=0, le=1)  # of the daily API budget one run may use
     overlap_s: int = Field(default=300, ge=0)  # incremental windows start this much before the watermark
@@ -95,6 +99,29 @@ class RunSettings(BaseSettings):
     write_settle_s: float = Field(default=30.0, ge=0)  # after a write with no answer: wait, read back, resend if absent
     apply_wait_s: float = Field(default=600.0, ge=0)  # how long a run waits for another run's writes to finish
     max_change_share: float = Field(default=0.50, gt=0, le=1)  # … and their share of the leads seen (≥ 50 changes)
+    # apprise URLs for breach notifications, space- or comma-separated; they often embed tokens or passwords
+    notify_urls: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    secrets_block: str | None = None  # a Prefect Secret block holding the credentials (connectors.environment)
+
+    @field_validator("definitions", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: Any) -> Any:
+        """An empty LEADSYNC_DEFINITIONS means the default directory (as `environment.definitions_directory` says)."""
+        return DEFAULT_DIRECTORY if value == "" else value
+
+    @field_validator("notify_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        return tuple(url for url in re.split(r"[\s,]+", value) if url) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run is configured by: read once where the process starts, then passed down."""
+
+    run: RunSettings
+    salesforce: SalesforceSettings
+    hubspot: HubSpotSettings
 
 
 def build(settings_class: type[S], **overrides: Any) -> S:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from connectors.ports import RawRecord, RunState, Snapshot, StageEvidence, TimeWindow, WriteOutcome
+from connectors.ports import RawRecord, Snapshot, SnapshotStore, StageEvidence, TimeWindow, WriteOutcome
 from mapping.plan import Correction
 
 PAGE = 2_000
@@ -17,7 +17,7 @@ PAGE = 2_000
 class SnapshotSource:
     """LeadSource and EvidenceSource of one system, from snapshots (the window is ignored: all are replayed)."""
 
-    def __init__(self, state: RunState, system: str) -> None:
+    def __init__(self, state: SnapshotStore, system: str) -> None:
         self.state = state
         self.system = system
 

@@ -1,33 +1,31 @@
-"""The one place that chooses implementations: vendor connectors and the SQL state store, from settings.
-
-Settings are read when a run is wired, never at import time.
+"""The one place that chooses implementations: vendor connectors, the SQL state store and the notifier, from
+settings the entry point read once (`connectors.environment.load_settings`); nothing here reads the environment.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from connectors.definition_files import load_definition
-from connectors.settings import HubSpotSettings, RunSettings, SalesforceSettings, build
+from connectors.notify import AppriseNotifier
+from connectors.ports import Notifier, RunState
+from connectors.settings import RunSettings, Settings
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from mapping.definition.compiled import CompiledDefinition, compile_definition
 
 
-def load_compiled(definitions: str | Path | None, settings: RunSettings) -> CompiledDefinition:
-    return compile_definition(load_definition(Path(definitions) if definitions else settings.definitions))
+def load_compiled(directory: Path) -> CompiledDefinition:
+    return compile_definition(load_definition(directory))
 
 
 @contextmanager
-def open_services(definitions: str | Path | None = None) -> Iterator[Services]:
-    """Services wired from the environment (LEADSYNC_*), closed when the block ends."""
-    settings = build(RunSettings)
-    compiled = load_compiled(definitions, settings)
-    services = Services(compiled, _systems(compiled, settings), _state(settings), settings)
+def open_services(settings: Settings, definitions: str | Path | None = None) -> Iterator[Services]:
+    """Services wired from `settings`, over the definition in `definitions` (default: the settings' directory),
+    closed when the block ends."""
+    compiled = load_compiled(Path(definitions) if definitions else settings.run.definitions)
+    services = Services(compiled, _systems(compiled, settings), _state(settings.run), settings.run)
     try:
         yield services
     finally:
@@ -38,45 +36,27 @@ def open_services(definitions: str | Path | None = None) -> Iterator[Services]:
 
 
 @contextmanager
-def services_for(compiled: CompiledDefinition, settings: RunSettings, state: Any) -> Iterator[Services]:
+def services_for(compiled: CompiledDefinition, settings: Settings, state: RunState) -> Iterator[Services]:
     """Live connectors for an already loaded definition over a given state store (which the caller closes)."""
-    services = Services(compiled, _systems(compiled, settings), state, settings)
+    services = Services(compiled, _systems(compiled, settings), state, settings.run)
     try:
         yield services
     finally:
         services.close()
 
 
-def secret_block_values() -> dict[str, dict[str, Any]]:
-    """Credentials kept in a Prefect Secret block named by LEADSYNC_SECRETS_BLOCK (instead of the environment).
-
-    The block holds a JSON object of LEADSYNC_SALESFORCE_* / LEADSYNC_HUBSPOT_* names and values; they override
-    the environment. Only the block's *name* is configuration; the values never become flow parameters.
-    """
-    name = os.environ.get("LEADSYNC_SECRETS_BLOCK")
-    if not name:
-        return {"salesforce": {}, "hubspot": {}}
-    from prefect.blocks.system import Secret
-
-    raw = Secret.load(name).get()
-    values = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    split: dict[str, dict[str, Any]] = {"salesforce": {}, "hubspot": {}}
-    for key, value in values.items():
-        for system in split:
-            prefix = f"LEADSYNC_{system.upper()}_"
-            if key.upper().startswith(prefix):
-                split[system][key[len(prefix):].lower()] = value
-    return split
+def notifier(settings: RunSettings) -> Notifier:
+    """Where breach notifications go: the apprise URLs of the settings (none: nothing is sent)."""
+    return AppriseNotifier(settings.notify_urls)
 
 
-def _systems(compiled: CompiledDefinition, settings: RunSettings) -> dict[str, SystemPorts]:
+def _systems(compiled: CompiledDefinition, settings: Settings) -> dict[str, SystemPorts]:
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.salesforce.connector import SalesforceConnector
 
-    secrets = secret_block_values()
-    salesforce = SalesforceConnector(build(SalesforceSettings, **secrets["salesforce"]), compiled,
-                                     budget_share=settings.budget_share)
-    hubspot = HubSpotConnector(build(HubSpotSettings, **secrets["hubspot"]), compiled, budget_share=settings.budget_share)
+    share = settings.run.budget_share
+    salesforce = SalesforceConnector(settings.salesforce, compiled, budget_share=share)
+    hubspot = HubSpotConnector(settings.hubspot, compiled, budget_share=share)
     return {
         CRM: SystemPorts(salesforce.source, salesforce.writer, salesforce.picklist, salesforce.source,
                          salesforce.writer, salesforce.close, salesforce.owners),
@@ -84,7 +64,7 @@ def _systems(compiled: CompiledDefinition, settings: RunSettings) -> dict[str, S
     }
 
 
-def _state(settings: RunSettings) -> object:
+def _state(settings: RunSettings) -> RunState:
     from connectors.store.sql_state import open_run_state
 
     return open_run_state(settings.database_url)

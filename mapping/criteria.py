@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from mapping.definition.models import Condition, CriteriaGroup
-from mapping.fields import Operator
 from mapping.definition.wording import describe_condition, describe_node
+from mapping.fields import CANONICAL_FIELDS, FieldType, Operator
 
 Fields = Mapping[str, Any]
 Predicate = Callable[[Fields], bool]
@@ -51,21 +51,30 @@ def compile_condition(condition: Condition) -> Predicate:
         return lambda fields: fields.get(name) is True
     if op is Operator.IS_FALSE:
         return lambda fields: fields.get(name) is False
+    field_type = _declared_type(name)
     if op in (Operator.IN, Operator.NOT_IN):
-        members = frozenset(_operand(v) for v in condition.value)
+        members = frozenset(_operand(v, field_type) for v in condition.value)
         wanted = op is Operator.IN
         return lambda fields: fields.get(name) is not None and (fields.get(name) in members) == wanted
-    compare, operand = _COMPARE[op], _operand(condition.value)
+    compare, operand = _COMPARE[op], _operand(condition.value, field_type)
     return lambda fields: _safe_compare(compare, fields.get(name), operand)
 
 
-def _operand(value: Any) -> Any:
+def _declared_type(name: str) -> FieldType | None:
+    """The canonical field's type; None for a name the definition checks would have refused."""
+    known = CANONICAL_FIELDS.get(name)
+    return known[0] if known else None
+
+
+def _operand(value: Any, field_type: FieldType | None) -> Any:
+    """The written value in the form the normalized field holds: instants in UTC, emails trimmed and lower-cased
+    (as normalization stores them); text of any other field is compared as written, `@` or not."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        return value.strip().lower() if "@" in value else value
+    if isinstance(value, str) and field_type is FieldType.EMAIL:
+        return value.strip().lower()
     return value
 
 

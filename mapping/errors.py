@@ -2,10 +2,13 @@
 
     LeadsyncError                       every error leadsync raises on purpose
     ├── DefinitionError                 mapping/: a definition failed to parse or validate (all issues at once)
-    ├── ConnectorError                  connectors/errors.py: a vendor API or the state store failed
-    └── RunAbortedError                 flows/: a guard stopped a run (blast radius, concurrent run)
+    ├── ConnectorError                  connectors/errors.py: a vendor API or the state store failed (its branch)
+    ├── ConfigurationError              connectors/errors.py: a missing or invalid setting
+    └── LeadNotFoundError               flows/runs/explain.py: no record of either system matches the identifier
 
-Per-record problems are values (quarantined records, rejected writes), never exceptions: a run goes on.
+Per-record problems are values (quarantined records, rejected writes), never exceptions: a run goes on. A guard
+is no error either: another run holding the lock is a `RunLockedError`, and the blast-radius guard holds writes back
+as values. tests/unit/test_error_trees.py checks this drawing against the classes.
 """
 
 from __future__ import annotations

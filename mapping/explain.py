@@ -50,7 +50,7 @@ class Story:
 
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape `leadsync explain --json` prints (instants as ISO 8601 UTC)."""
-        return _jsonable({
+        return _jsonable_dict({
             "identifier": self.identifier, "as_of": self.as_of, "definition_version": self.definition_version,
             "records": self.records, "resolved": {"stage": self.stage, "label": self.stage_label, "rule": self.rule,
                                                   "reason": self.reason, "evidence": self.evidence},
@@ -77,10 +77,9 @@ def tell(identifier: str, decision: LeadDecision, compiled: CompiledDefinition, 
         planned=[{"system": c.system, "record_id": c.record_id, "field": c.field, "before": c.before, "after": c.after,
                   "step": c.step, "rule": c.rule} for c in decision.corrections],
         skipped=[{"system": s.system, "record_id": s.record_id, "reason": s.reason.value} for s in decision.skipped],
-        violations=[{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
-                    for v in decision.violations],
+        violations=[v.as_dict() for v in decision.violations],
         sla=_sla(sla, clock, names),
-        duplicates=[{"email": d.email, "system": d.system, "record_ids": list(d.record_ids)} for d in duplicates],
+        duplicates=[d.as_dict() for d in duplicates],
         locked=any(r.locked for r in records), held=[dict(h) for h in held])
     story.timeline = timeline(records, compiled, audit, sla, clock, as_of)
     return story
@@ -99,8 +98,7 @@ def tell_duplicate(identifier: str, finding: DuplicateFinding, leads: Sequence[C
         identifier=identifier, as_of=as_of, definition_version=compiled.version,
         records=[_record(r, compiled, owner_names or {}) for r in records], stage=None, stage_label=None,
         rule="duplicate_left_alone", reason=reason, evidence=[], planned=[], skipped=[], violations=[], sla=None,
-        duplicates=[{"email": finding.email, "system": finding.system, "record_ids": list(finding.record_ids),
-                     "other_ids": list(finding.other_ids)}],
+        duplicates=[finding.as_dict()],
         locked=any(r.locked for r in records))
     story.timeline = timeline(records, compiled, audit, None, None, as_of)
     return story
@@ -258,11 +256,15 @@ def _label(compiled: CompiledDefinition, stage: str | None) -> str:
     return compiled.stage(stage).label if stage in compiled.ranks else stage
 
 
+def _jsonable_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k): _jsonable(v) for k, v in value.items()}
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return _jsonable_dict(value)
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mapping.definition.compiled import CompiledDefinition
 from mapping.convert import salesforce_id18
+from mapping.definition.compiled import CompiledDefinition
 from mapping.definition.models import Stage
 from mapping.match import LeadPair
 from mapping.plan import Plan

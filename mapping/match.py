@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from mapping.convert import salesforce_id18
 from mapping.records import CanonicalLead
@@ -40,6 +41,11 @@ class DuplicateFinding:
     system: str
     record_ids: tuple[str, ...]
     other_ids: tuple[str, ...]  # records in the other system carrying the same email
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as the plan, the run's findings and a lead's story show it (JSON-ready)."""
+        return {"email": self.email, "system": self.system, "record_ids": list(self.record_ids),
+                "other_ids": list(self.other_ids)}
 
 
 @dataclass(frozen=True, slots=True)

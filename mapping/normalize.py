@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from mapping.definition.compiled import CompiledDefinition, FieldPlan, SystemView
 from mapping.convert import excerpt, fast_datetime, fast_text, normalize_email, to_boolean, to_number
+from mapping.definition.compiled import CompiledDefinition, FieldPlan, SystemView
 from mapping.fields import FieldType
 from mapping.records import CanonicalLead, Problem, ProblemKind, StageEvent
 from mapping.stage_reading import read_stage

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from mapping.definition.compiled import CompiledDefinition, SystemView
 from mapping.criteria import conditions_failing, conditions_held
+from mapping.definition.compiled import CompiledDefinition, SystemView
 from mapping.match import LeadPair
 from mapping.records import CanonicalLead
 from mapping.resolve import Resolution, Rule, has_unmapped_stage, resolve_pair
@@ -71,6 +72,10 @@ class Violation:
     stage: str
     failing: tuple[str, ...]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as the plan, the run's findings and a lead's story show it (JSON-ready)."""
+        return {"system": self.system, "record_id": self.record_id, "stage": self.stage, "failing": list(self.failing)}
+
 
 @dataclass(frozen=True, slots=True)
 class LeadDecision:
@@ -116,10 +121,6 @@ class Plan:
         self.corrections.extend(decision.corrections)
         self.skipped.extend(decision.skipped)
         self.violations.extend(decision.violations)
-
-    @property
-    def records_changed(self) -> int:
-        return len({(c.system, c.record_id) for c in self.corrections})
 
 
 def default_forward_only(compiled: CompiledDefinition) -> dict[str, tuple[str, ...]]:
@@ -258,9 +259,9 @@ def _blocked(record: CanonicalLead, resolution: Resolution, compiled: CompiledDe
     if record.locked:
         return SkipReason.LOCKED
     target = resolution.stage
-    if record.stage not in compiled.side and target not in compiled.side and record.stage is not None:
-        if compiled.rank(target) < compiled.rank(record.stage):
-            return SkipReason.NO_REGRESSION
+    if (record.stage not in compiled.side and target not in compiled.side and record.stage is not None
+            and compiled.rank(target) < compiled.rank(record.stage)):
+        return SkipReason.NO_REGRESSION
     return None
 
 

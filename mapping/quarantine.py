@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from mapping.records import CanonicalLead, ProblemKind
 
@@ -27,6 +28,11 @@ class QuarantinedValue:
     code: str
     value: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as the plan and the run's findings show it (JSON-ready)."""
+        return {"system": self.system, "record_id": self.record_id, "field": self.field, "code": self.code,
+                "value": self.value}
+
 
 @dataclass(frozen=True, slots=True)
 class UnmappedValue:
@@ -35,6 +41,11 @@ class UnmappedValue:
     value: str
     count: int
     sample_ids: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as the plan and the run's findings show it (JSON-ready)."""
+        return {"system": self.system, "field": self.field, "value": self.value, "count": self.count,
+                "sample_ids": list(self.sample_ids)}
 
 
 @dataclass

@@ -7,7 +7,7 @@ an earlier run (`Observed`) keeps the start stable from one run to the next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple
@@ -169,21 +169,3 @@ def _entry(record: CanonicalLead, stage: str, clock: SlaClock, owner: object) ->
         record.system, record.record_id, stage, clock.state, clock.started_at, clock.started_estimated,
         clock.worked_at, clock.due_at, clock.at_risk_at, clock.breached_at, owner if isinstance(owner, str) else None,
     )
-
-
-def evaluate_all(
-    evaluator: SlaEvaluator,
-    decisions: Iterable[tuple[LeadPair, Resolution]],
-    now: datetime,
-    observed: Mapping[tuple[str, str], Observed] | None = None,
-) -> list[SlaEntry]:
-    seen = observed or {}
-    entries = []
-    for pair, resolution in decisions:
-        record = pair.crm or pair.ma
-        observed = seen.get(record.key) if record else None
-        entry = evaluator.evaluate(pair, resolution, now, observed)
-        if entry is not None:
-            entries.append(entry)
-    return entries
-

@@ -81,7 +81,7 @@ def evaluate_sla(
     worked_at = _first_work(work_instants, started_at, now)
     deadlines, spent = measure(calendar, started_at, (policy.budget, policy.warning), worked_at or now)
     due_at, at_risk_at = deadlines
-    spent = spent if spent > _ZERO else _ZERO
+    spent = max(_ZERO, spent)
     state = _state(worked_at, due_at, at_risk_at, now)
     return SlaClock(
         state,

@@ -1,4 +1,5 @@
-"""Start both emulators, seed them from a definition, and hand out everything a client needs."""
+"""Start both emulators, seed them from a definition, hand out everything a client needs, and put them back to
+the seeded state on demand (one sandbox for many tests)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path
 
-from connectors.definition_files import load_definition
+from mapping.definition.compiled import CompiledDefinition
 from sandbox.definition_schema import hubspot_properties, salesforce_fields
 from sandbox.hubspot import HubSpotSandbox, ServedHubSpot
 from sandbox.hubspot import Switches as HubSpotSwitches
 from sandbox.hubspot.sandbox import DEFAULT_ACCESS_TOKEN, access_token_from_env
 from sandbox.population import HUBSPOT_OWNERS, SALESFORCE_USERS, SeedLead, SeedMix, generate
 from sandbox.salesforce import Credentials, SalesforceConnection, SalesforceSandbox
-from mapping.definition.compiled import CompiledDefinition, compile_definition
 
 CHUNK = 5_000
 DEFAULT_MIX = SeedMix()
@@ -41,6 +40,21 @@ class SandboxSecrets:
         return cls(Credentials.from_env(source), access_token_from_env(source))
 
 
+@dataclass(frozen=True)
+class SandboxSetup:
+    """How `run_sandbox` set both emulators up; a reset sets them up again the same way (same `now`, same data)."""
+
+    definition: CompiledDefinition
+    leads: int
+    seed: int
+    now: datetime
+    mix: SeedMix = DEFAULT_MIX
+    provisioned: bool = False
+    empty: bool = False
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+
+
 @dataclass
 class SandboxHandle:
     salesforce: SalesforceSandbox
@@ -48,6 +62,17 @@ class SandboxHandle:
     sf: SalesforceConnection
     hs: ServedHubSpot
     seeded: Counter[str] = field(default_factory=Counter)
+    setup: SandboxSetup | None = None
+
+    def reset(self) -> None:
+        """Back to the state `run_sandbox` seeded, servers still up: records, history, schema, picklist values and
+        properties, owners, switches, call counters, faults, latency and journals as a fresh sandbox has them.
+        Salesforce sessions stay valid, so clients holding the handle's facts keep working."""
+        if self.setup is None:
+            raise ValueError("this sandbox was not set up by run_sandbox: there is no seeded state to go back to")
+        self.salesforce.reset()
+        self.hubspot.reset()
+        self.seeded = set_up(self.salesforce, self.hubspot, self.setup)
 
     def facts(self) -> dict[str, dict[str, str]]:
         return {
@@ -69,6 +94,16 @@ class SandboxHandle:
 
     def json_line(self) -> str:
         return json.dumps(self.facts(), sort_keys=True)
+
+
+def set_up(sf: SalesforceSandbox, hs: HubSpotSandbox, setup: SandboxSetup) -> Counter[str]:
+    """Latency, the definition's schema and, unless `setup.empty`, the population; counts per category and system."""
+    for sandbox in (sf, hs):
+        sandbox.set_latency(setup.latency_ms, setup.jitter_ms)
+    add_definition_schema(sf, hs, setup.definition)
+    if setup.empty:
+        return Counter()
+    return seed_sandboxes(sf, hs, setup.definition, setup.leads, setup.seed, setup.now, setup.mix, setup.provisioned)
 
 
 def add_definition_schema(sf: SalesforceSandbox, hs: HubSpotSandbox, compiled: CompiledDefinition) -> None:
@@ -118,12 +153,12 @@ def _load_chunk(sf: SalesforceSandbox, hs: HubSpotSandbox, chunk: list[SeedLead]
 @contextmanager
 def run_sandbox(
     *,
+    definition: CompiledDefinition,
     leads: int = 2_000,
     seed: int = 7,
     empty: bool = False,
     latency_ms: float = 0.0,
     jitter_ms: float = 0.0,
-    definitions: Path | None = None,
     mix: SeedMix = DEFAULT_MIX,
     now: datetime | None = None,
     provisioned: bool = False,
@@ -131,25 +166,22 @@ def run_sandbox(
     secrets: SandboxSecrets | None = None,
 ) -> Iterator[SandboxHandle]:
     """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits. Either way the org
-    and the portal have every field and property the definition maps.
+    and the portal have every field and property `definition` maps (loaded by the caller: the sandbox reads no
+    files). `handle.reset()` puts both back to this seeded state.
 
     The credentials they expect are `secrets`, by default `SandboxSecrets.from_env()` (LEADSYNC_SANDBOX_*, else the
     fixed sandbox values); `handle.env()` hands the same values to a client.
     """
-    compiled = compile_definition(load_definition(definitions))
+    setup = SandboxSetup(definition, leads, seed, now or datetime.now(UTC), mix, provisioned, empty, latency_ms, jitter_ms)
     chosen = secrets or SandboxSecrets.from_env()
     sf = SalesforceSandbox(seed=seed, credentials=replace(chosen.salesforce))  # a copy: the sandbox adds its JWT key
     hs = HubSpotSandbox(switches=HubSpotSwitches(limit_per_10s=HUBSPOT_CALLS_PER_10S), seed=seed,
                         access_token=chosen.hubspot_access_token)
-    for sandbox in (sf, hs):
-        sandbox.set_latency(latency_ms, jitter_ms)
-    add_definition_schema(sf, hs, compiled)
-    seeded = Counter() if empty else seed_sandboxes(sf, hs, compiled, leads, seed, now or datetime.now(UTC), mix,
-                                                     provisioned)
+    seeded = set_up(sf, hs, setup)
     with ExitStack() as stack:
         sf_conn = stack.enter_context(sf.serve(port=ports[0]))
         hs_conn = stack.enter_context(_serve_hubspot(hs, ports[1]))
-        yield SandboxHandle(sf, hs, sf_conn, hs_conn, seeded)
+        yield SandboxHandle(sf, hs, sf_conn, hs_conn, seeded, setup)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import trustme
 import uvicorn
@@ -66,6 +67,7 @@ class FaultPlan:
 
     def __init__(self, seed: int = 0) -> None:
         self._faults: list[Fault] = []
+        self._seed = seed
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self.injected: Counter[str] = Counter()
@@ -78,6 +80,13 @@ class FaultPlan:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+
+    def reset(self) -> None:
+        """As constructed: no faults, nothing injected, the random source back at its seed."""
+        with self._lock:
+            self._faults.clear()
+            self.injected.clear()
+            self._random = random.Random(self._seed)
 
     def pick(self, endpoint: str, call_number: int) -> Fault | None:
         """The fault to inject on this call of `endpoint` (its `call_number`-th, 1-based), if any."""
@@ -128,6 +137,11 @@ class Latency:
     fixed_ms: float = 0.0
     jitter_ms: float = 0.0
     _random: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
+
+    def reset(self) -> None:
+        """No latency, and the jitter source back at its seed."""
+        self.fixed_ms = self.jitter_ms = 0.0
+        self._random = random.Random(0)
 
     def delay_s(self) -> float:
         jitter = self._random.uniform(0.0, self.jitter_ms) if self.jitter_ms else 0.0
@@ -190,11 +204,11 @@ class _DroppableH11Protocol(H11Protocol):
         async def app(scope: dict[str, object], receive: object, send: object) -> None:
             scope.setdefault("extensions", {})[DROP_CONNECTION_EXTENSION] = self._drop  # type: ignore[index]
             try:
-                await inner(scope, receive, send)  # type: ignore[operator]
+                await inner(scope, receive, send)
             except DropConnection:
                 self._drop()
 
-        self.app = app  # type: ignore[assignment]
+        self.app = app
 
     def shutdown(self) -> None:
         # An idle TLS keep-alive connection closed gracefully waits for the client's close_notify, which an idle
@@ -228,7 +242,7 @@ def _free_port(host: str) -> int:
 
 @contextmanager
 def serve_in_thread(
-    app: object,
+    app: Any,  # an ASGI application
     *,
     host: str = "127.0.0.1",
     port: int = 0,

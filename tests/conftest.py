@@ -43,6 +43,7 @@ def _kept(name: str) -> bool:
 def sandbox() -> Iterator[object]:
     """Both emulators, seeded with 2,000 people from the default definition, for the whole test session."""
     from sandbox.launch import run_sandbox
+    from tests.factories import compiled
 
-    with run_sandbox(leads=2_000, seed=7, definitions=DEFAULT_DEFINITIONS) as handle:
+    with run_sandbox(definition=compiled(DEFAULT_DEFINITIONS), leads=2_000, seed=7) as handle:
         yield handle

@@ -7,6 +7,7 @@ portal of up to 500 owners answers any set of ids in one call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from connectors.hubspot.api import HubSpotApi
@@ -34,8 +35,7 @@ class HubSpotOwnerDirectory:
         found: dict[str, str] = {}
         after: str | None = None
         while True:
-            page = self.api.run("owners", lambda timeout, after=after: self.api.owners_api.get_page_with_http_info(
-                after=after, limit=PAGE, archived=archived, _request_timeout=timeout))
+            page = self.api.run("owners", partial(self._page, after, archived))
             for owner in page.results or []:
                 name = display_name(owner)
                 if str(owner.id) in wanted and name:
@@ -43,6 +43,10 @@ class HubSpotOwnerDirectory:
             after = page.paging.next.after if page.paging and page.paging.next else None
             if not after or wanted <= found.keys():
                 return found
+
+    def _page(self, after: str | None, archived: bool, timeout: float) -> Any:
+        return self.api.owners_api.get_page_with_http_info(after=after, limit=PAGE, archived=archived,
+                                                           _request_timeout=timeout)
 
 
 def display_name(owner: Any) -> str | None:

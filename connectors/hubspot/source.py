@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, PublicObjectSearchRequest, SimplePublicObjectId
@@ -10,8 +11,8 @@ from hubspot.crm.contacts import BatchReadInputSimplePublicObjectId, PublicObjec
 from connectors.hubspot.api import HubSpotApi
 from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
-from mapping.definition.compiled import CompiledDefinition
 from mapping.convert import to_datetime
+from mapping.definition.compiled import CompiledDefinition
 from mapping.normalize import hubspot_history_properties
 
 BATCH = 100
@@ -105,10 +106,12 @@ class HubSpotContactSource:
             body = BatchReadInputSimplePublicObjectId(
                 inputs=[SimplePublicObjectId(id=k) for k in keys[start : start + BATCH]], properties=self.properties,
                 properties_with_history=[], id_property=id_property)
-            response = self.api.run("batch_read", lambda timeout, body=body: self.api.batch_api.read_with_http_info(
-                body, archived=False, _request_timeout=timeout))
+            response = self.api.run("batch_read", partial(self._read_batch, body))
             found += [_contact(r) for r in response.results]
         return found
+
+    def _read_batch(self, body: BatchReadInputSimplePublicObjectId, timeout: float) -> Any:
+        return self.api.batch_api.read_with_http_info(body, archived=False, _request_timeout=timeout)
 
 
 def _modified_ms(contact: dict[str, Any]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
@@ -52,13 +53,15 @@ class HubSpotStageWriter:
             body = BatchInputSimplePublicObjectBatchInput(
                 inputs=[SimplePublicObjectBatchInput(id=i, properties=inputs[i]) for i in chunk])
             try:
-                response = self.api.run("batch_update", lambda timeout, body=body: self.api.batch_api.update_with_http_info(
-                    body, _request_timeout=timeout), write=True)
+                response = self.api.run("batch_update", partial(self._update_batch, body), write=True)
             except WriteOutcomeUnknownError as exc:
                 outcomes += [WriteOutcome(i, False, OUTCOME_UNKNOWN, str(exc)) for i in chunk]
                 continue
             outcomes += _outcomes(chunk, response)
         return outcomes
+
+    def _update_batch(self, body: BatchInputSimplePublicObjectBatchInput, timeout: float) -> Any:
+        return self.api.batch_api.update_with_http_info(body, _request_timeout=timeout)
 
     def read_stage_values(self, record_ids: Sequence[str]) -> dict[str, dict[str, str | None]]:
         return {c["id"]: {f: c["properties"].get(f) or None for f in self.source.stage_fields}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 
 from simple_salesforce import Salesforce
@@ -66,8 +67,7 @@ class SalesforceApi:
             next_url = result.get("nextRecordsUrl")
             if result.get("done", True) or not next_url:
                 return
-            result = self.run(operation, lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True,
-                                                                                headers=PAGE_HEADERS))
+            result = self.run(operation, partial(_next_page, next_url))
 
     def count(self, soql: str) -> int:
         return int(self.run("count", lambda sf: sf.query(soql)).get("totalSize", 0))
@@ -79,6 +79,10 @@ class SalesforceApi:
     def close(self) -> None:
         self.session.close()
         self.metadata.session.close()
+
+
+def _next_page(url: str, sf: Salesforce) -> Any:
+    return sf.query_more(url, identifier_is_url=True, headers=PAGE_HEADERS)
 
 
 def _strip(record: dict[str, Any]) -> dict[str, Any]:

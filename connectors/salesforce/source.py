@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
+
+from simple_salesforce import Salesforce, SFType
+from simple_salesforce.bulk2 import SFBulk2Handler
 
 from connectors.ports import StageEvidence, TimeWindow
 from connectors.salesforce.api import SalesforceApi
@@ -37,11 +40,11 @@ class SalesforceLeadSource:
     def _bulk_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
         """Bulk API 2.0 result pages (CSV, one locator page at a time: never the whole result in memory)."""
         self.api.budget.spend()
-        results = self.api.run("bulk.query", lambda sf: sf.bulk2.Lead.query(soql.split(" ORDER BY ")[0],
-                                                                              max_records=BULK_PAGE, wait=1))
+        results = self.api.run("bulk.query", lambda sf: _bulk2(sf).Lead.query(soql.split(" ORDER BY ")[0],
+                                                                                max_records=BULK_PAGE, wait=1))
         for csv_text in translated_pages("bulk.query", results):
             self.api.budget.spend()
-            rows = csv.DictReader(io.StringIO(csv_text))
+            rows = csv.DictReader(io.StringIO(str(csv_text)))  # CSV text (the client types a page as str | int)
             yield [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
 
     @property
@@ -56,7 +59,7 @@ class SalesforceLeadSource:
     def describe_fields(self) -> dict[str, dict[str, Any]]:
         """Every Lead field the org has, by API name, as its describe shows it (one describe call, then cached)."""
         if self._described is None:
-            described = self.api.run("describe", lambda sf: sf.Lead.describe())
+            described = self.api.run("describe", lambda sf: _lead(sf).describe())
             self._described = {f["name"]: f for f in described.get("fields", [])}
         return self._described
 
@@ -109,3 +112,12 @@ def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any
     for row in rows:
         grouped.setdefault(str(row.get(key)), []).append(row)
     return grouped
+
+
+# Salesforce.__getattr__ is typed as returning any of its handlers; these say which one a caller gets.
+def _bulk2(sf: Salesforce) -> SFBulk2Handler:
+    return cast(SFBulk2Handler, sf.bulk2)
+
+
+def _lead(sf: Salesforce) -> SFType:
+    return cast(SFType, sf.Lead)

@@ -92,7 +92,7 @@ class SalesforceStageWriter:
         """
         if self.flag_field:
             return self._write_flag_field(entries, clear)
-        tasks = [{"attributes": {"type": "Task"}, "WhoId": e.record_id, "OwnerId": e.owner_id,
+        tasks: list[dict[str, Any]] = [{"attributes": {"type": "Task"}, "WhoId": e.record_id, "OwnerId": e.owner_id,
                   "Subject": flag_subject(e.stage), "Status": "Not Started",
                   "ActivityDate": (e.breached_at or e.due_at).date().isoformat()}
                  for e in entries if e.owner_id]

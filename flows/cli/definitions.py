@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from connectors.definition_files import definitions_directory, load_definition
+from connectors.definition_files import load_definition
+from connectors.environment import definitions_directory
+from flows.cli.options import EXIT_FAILED, as_of_option, guarded
+from flows.render.definition import definition_document, render_html, render_markdown
 from mapping.definition.models import Definition
 from mapping.errors import DefinitionError
-from flows.render.definition import definition_document, render_html, render_markdown
 
 definitions_app = typer.Typer(help="Validate and publish the universal lead definition.", no_args_is_help=True)
 
@@ -30,15 +33,16 @@ class RenderFormat(StrEnum):
 
 
 def load_or_exit(directory: Path | None, err: Console) -> Definition:
-    """Load the definition, or print every located problem and exit 1 (never a traceback)."""
+    """Load the definition (default: $LEADSYNC_DEFINITIONS, else ./definitions), or print every located problem
+    and exit 1 (never a traceback)."""
+    where = definitions_directory(directory)
     try:
-        return load_definition(directory)
+        return load_definition(where)
     except DefinitionError as exc:
-        where = definitions_directory(directory)
         err.print(f"✗ {where}: {len(exc.issues)} problem(s) in the lead definition", style="bold red", markup=False, soft_wrap=True)
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 @definitions_app.command("check")
@@ -92,13 +96,12 @@ def impact(
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write every affected lead to this CSV file, one row each.")] = None,
 ) -> None:
     """Preview a definition change: replay the known leads through both definitions and show what would change."""
-    from flows.cli.runs import _as_of, _guarded
     from flows.render.impact import impact_csv, impact_markdown
 
     err = Console(stderr=True)
     old_definition, new_definition = load_or_exit(against, err), load_or_exit(new, err)
-    instant = _as_of(as_of, "--as-of")
-    result = _guarded(lambda: _run_impact(old_definition, new_definition, instant, live,
+    instant = as_of_option(as_of, "--as-of")
+    result = guarded(lambda: _run_impact(old_definition, new_definition, instant, live,
                                           (str(definitions_directory(against)), str(new))))
     summary = result.summary()
     if csv_file is not None:
@@ -112,17 +115,18 @@ def impact(
 
 
 def _run_impact(old: Definition, new: Definition, as_of: Any, live: bool, labels: tuple[str, str]) -> Any:
+    from connectors.environment import load_settings
     from connectors.settings import RunSettings, build
-    from flows.runs.impact import run_impact
     from connectors.store.sql_state import open_run_state
+    from flows.runs.impact import run_impact
     from flows.wiring import services_for
     from mapping.definition.compiled import compile_definition
 
     settings = build(RunSettings)
     state = open_run_state(settings.database_url)
-    try:
-        return run_impact(state, settings, compile_definition(old), compile_definition(new), as_of=as_of,
-                          live=(lambda compiled: services_for(compiled, settings, state)) if live else None,
+    try:  # a replay needs the state store alone; only a live pull reads the credentials
+        pull = partial(services_for, settings=load_settings(settings), state=state) if live else None
+        return run_impact(state, settings, compile_definition(old), compile_definition(new), as_of=as_of, live=pull,
                           labels=labels)
     finally:
         state.close()

@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connectors.environment import definitions_directory
 from flows.cli.definitions import RenderFormat, load_or_exit, render_text
+from flows.cli.options import EXIT_FAILED
 from mapping.definition.models import Definition, Stage
 from mapping.definition.wording import describe_criteria, describe_duration
 
@@ -25,6 +27,7 @@ def demo_command(
     from flows.cli.demo_job import run_demo
 
     console = Console()
+    directory = definitions_directory(directory)
     definition = load_or_exit(directory, Console(stderr=True))
     console.print(_summary_table(definition))
     for output_format in RenderFormat:
@@ -32,10 +35,10 @@ def demo_command(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render_text(definition, output_format), encoding="utf-8")
     console.print(f"Published the definition to {out}/definition.md, .html and .json", markup=False, highlight=False)
-    remaining = run_demo(console, out, leads, directory)
+    remaining = run_demo(console, out, directory, leads)
     if remaining:
         console.print(f"The second sync still planned {remaining} corrections: it did not converge.", style="red")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _summary_table(definition: Definition) -> Table:

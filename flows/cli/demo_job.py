@@ -2,6 +2,9 @@
 
 Sandbox up → provision stages → dry-run plan → guarded apply (the sync flow) → SLA sweep (flow) → report (flow)
 → a second sync that must plan nothing. Everything it writes goes under one directory.
+
+The demo points the environment at the sandbox because the Prefect flows it runs read their settings from there, as
+on a worker; the steps it runs in-process get the settings object built once from that environment.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from connectors.settings import Settings
 from flows.render.plan import corrections_by_rule, plan_document, sla_by_state
 from flows.runs.sync import RunReport
 
 DEMO_LEADS = 3_000
 
 
-def run_demo(console: Console, out: Path, leads: int = DEMO_LEADS, definitions: Path | None = None) -> int:
+def run_demo(console: Console, out: Path, definitions: Path, leads: int = DEMO_LEADS) -> int:
     """Returns the number of corrections the final sync planned (0 when the run converged)."""
+    from connectors.definition_files import load_definition
+    from connectors.environment import load_settings
+    from mapping.definition.compiled import compile_definition
     from sandbox.launch import run_sandbox
 
     out.mkdir(parents=True, exist_ok=True)
@@ -31,13 +38,12 @@ def run_demo(console: Console, out: Path, leads: int = DEMO_LEADS, definitions: 
     state_file.unlink(missing_ok=True)
     step = _stepper(console)
     step(f"Starting the sandbox: Salesforce and HubSpot emulators seeded with {leads:,} people")
-    with run_sandbox(leads=leads, seed=7, definitions=definitions) as sandbox:
+    with run_sandbox(leads=leads, seed=7, definition=compile_definition(load_definition(definitions))) as sandbox:
         os.environ.update(sandbox.env())
         os.environ["LEADSYNC_DATABASE_URL"] = f"sqlite:///{state_file}"
-        if definitions is not None:
-            os.environ["LEADSYNC_DEFINITIONS"] = str(definitions)
+        os.environ["LEADSYNC_DEFINITIONS"] = str(definitions)
         console.print(f"  seeded: {dict(sorted(sandbox.seeded.items()))}", markup=False, highlight=False)
-        final = _job(console, out, step)
+        final = _job(console, out, step, load_settings())
         _api_calls(console, sandbox)
     console.print(f"\nLook at: {out}/plan.json (the reviewed plan), {out}/report/report.html (the review report), "
                   f"{out}/definition.html (the published definition), {state_file} (audit log and clocks).",
@@ -50,13 +56,13 @@ def _stepper(console: Console) -> Callable[[str], None]:
     return lambda title: console.rule(f"[bold]{next(counter)}. {title}")
 
 
-def _job(console: Console, out: Path, step: Callable[[str], None]) -> int:
+def _job(console: Console, out: Path, step: Callable[[str], None], settings: Settings) -> int:
     from flows.runs.owner_names import name_report_owners
     from flows.runs.provision import run_provision
     from flows.runs.sync import run_sync
     from flows.wiring import open_services
 
-    with open_services() as services:
+    with open_services(settings) as services:
         step("Provisioning the stage values the definition adds")
         provision = run_provision(services, dry_run=False)
         for diff in provision.diffs:
@@ -70,10 +76,10 @@ def _job(console: Console, out: Path, step: Callable[[str], None]) -> int:
         step("Applying without an override: the blast-radius guard")
         guarded = run_sync(services, as_of=datetime.now(UTC), dry_run=False)
         console.print(f"  {guarded.status}: {guarded.message or 'within the limits'}", markup=False)
-    return _flows(console, out, step)
+    return _flows(console, out, step, settings)
 
 
-def _flows(console: Console, out: Path, step: Callable[[str], None]) -> int:
+def _flows(console: Console, out: Path, step: Callable[[str], None], settings: Settings) -> int:
     """The same job through the Prefect flows (ephemeral Prefect, no server to run)."""
     from flows.deployments.report import report
     from flows.deployments.sla_sweep import sla_sweep
@@ -92,18 +98,18 @@ def _flows(console: Console, out: Path, step: Callable[[str], None]) -> int:
     step("Syncing again: a converged run plans nothing")
     again = sync(dry_run=False)
     console.print(f"  corrections planned: {again.get('corrections', 0)}", markup=False)
-    _explain_one(console, step)
-    _impact_preview(console, step)
+    _explain_one(console, step, settings)
+    _impact_preview(console, step, settings)
     return int(again.get("corrections", 0))
 
 
-def _explain_one(console: Console, step: Callable[[str], None]) -> None:
+def _explain_one(console: Console, step: Callable[[str], None], settings: Settings) -> None:
     """`leadsync explain` on a lead the sync corrected."""
-    from flows.cli.explain import render_story
+    from flows.render.story import render_story
     from flows.runs.explain import explain_lead
     from flows.wiring import open_services
 
-    with open_services() as services:
+    with open_services(settings) as services:
         corrected = [row for row in services.state.list_audit(status="applied", limit=50) if row["system"] == "salesforce"]
         if not corrected:
             return
@@ -113,23 +119,22 @@ def _explain_one(console: Console, step: Callable[[str], None]) -> None:
     console.print(render_story(story.as_dict()), markup=False, highlight=False, soft_wrap=True)
 
 
-def _impact_preview(console: Console, step: Callable[[str], None]) -> None:
+def _impact_preview(console: Console, step: Callable[[str], None], settings: Settings) -> None:
     """`leadsync definitions impact` of a sample change (MQL threshold 50 → 70), replayed from the state store."""
     from connectors.definition_files import load_definition
-    from connectors.settings import RunSettings, build
+    from connectors.store.sql_state import open_run_state
     from flows.render.impact import impact_markdown
     from flows.runs.impact import run_impact
-    from connectors.store.sql_state import open_run_state
     from mapping.definition.compiled import compile_definition
 
-    proposed = Path(__file__).resolve().parents[1] / "definitions" / "examples" / "mql-threshold-70"
-    if os.environ.get("LEADSYNC_DEFINITIONS") or not proposed.is_dir():
+    proposed = Path(__file__).resolve().parents[2] / "definitions" / "examples" / "mql-threshold-70"
+    current = settings.run.definitions
+    if not proposed.is_dir() or current.resolve() != proposed.parents[1]:
         return  # the sample change is a change to the default definition
     step("Previewing a definition change: `leadsync definitions impact definitions/examples/mql-threshold-70`")
-    settings = build(RunSettings)
-    state = open_run_state(settings.database_url)
+    state = open_run_state(settings.run.database_url)
     try:
-        result = run_impact(state, settings, compile_definition(load_definition(None)),
+        result = run_impact(state, settings.run, compile_definition(load_definition(current)),
                             compile_definition(load_definition(proposed)), as_of=datetime.now(UTC),
                             labels=("definitions", "examples/mql-threshold-70"))
     finally:

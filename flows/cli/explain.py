@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from flows.cli.runs import EXIT_FAILED, DefinitionsOption, JsonOption, _as_of, _guarded, _services
-from flows.runs.owner_names import owner_label
+from flows.cli.bootstrap import bootstrap
+from flows.cli.options import EXIT_FAILED, DefinitionsOption, JsonOption, as_of_option, guarded
+from flows.render.story import render_story
 
 
 def explain_command(
@@ -21,14 +22,14 @@ def explain_command(
     """One lead's story: both records, the evidence timeline, the decided stage and why, its SLA."""
     from flows.runs.explain import LeadNotFoundError, explain_lead
 
-    instant = _as_of(as_of, "--as-of")
+    instant = as_of_option(as_of, "--as-of")
 
     def action() -> Any:
-        with _services(definitions) as services:
+        with bootstrap(definitions) as services:
             return explain_lead(services, lead, instant)
 
     try:
-        story = _guarded(action)
+        story = guarded(action)
     except LeadNotFoundError as exc:
         Console(stderr=True).print(str(exc), markup=False)
         raise typer.Exit(EXIT_FAILED) from None
@@ -36,59 +37,3 @@ def explain_command(
         typer.echo(json.dumps(story.as_dict(), sort_keys=True))
         return
     Console().print(render_story(story.as_dict()), markup=False, highlight=False, soft_wrap=True)
-
-
-def render_story(story: dict[str, Any]) -> str:
-    resolved = story["resolved"]
-    lines = [f"Lead {story['identifier']} — as of {story['as_of']} (definition v{story['definition_version']})", ""]
-    for record in story["records"]:
-        values = ", ".join(f"{k}={v}" for k, v in record["stage_values"].items() if v)
-        facts = _facts(record["fields"])
-        flags = "".join([" [converted]" if record["converted"] else "", " [locked]" if record["locked"] else ""])
-        lines.append(f"  {record['system']:<10} {record['record_id']}: {record['stage_label'] or record['stage']}"
-                     f" ({values}){flags}")
-        lines.append(f"  {'':<10} {facts}")
-    lines += ["", f"Decided stage: {resolved['label'] or resolved['stage']}  — rule {resolved['rule']}",
-              f"  {resolved['reason']}"]
-    lines += [f"  evidence: {e['source']} says {e['stage']}" + (f" since {e['at']}" if e["at"] else "")
-              + (f" ({e['detail']})" if e["detail"] else "") for e in resolved["evidence"]]
-    lines += _notes(story)
-    lines += ["", "Timeline:"]
-    lines += [f"  {e['at'] or '(undated)':<27} {e['source']:<10} {e['what']}" for e in story["timeline"]]
-    return "\n".join(lines)
-
-
-def _facts(fields: dict[str, Any]) -> str:
-    """`key=value` pairs; the owner as `owner=Name (id)`, or its id when nobody could name it."""
-    shown = []
-    for key, value in fields.items():
-        if key == "owner_id":
-            shown.append(f"owner={owner_label(value, fields.get('owner_name'))}")
-        elif key != "owner_name":
-            shown.append(f"{key}={value}")
-    return ", ".join(shown)
-
-
-def _notes(story: dict[str, Any]) -> list[str]:
-    notes = [f"  would write {c['system']} {c['field']}: {c['before']!r} → {c['after']!r}"
-             for c in story["planned_corrections"]]
-    notes += [f"  skipped in {s['system']}: {s['reason']}" for s in story["skipped"]]
-    notes += [f"  VIOLATION in {v['system']} {v['record_id']} of {v['stage']}: fails {'; '.join(v['failing'])}"
-              for v in story["violations"]]
-    sla = story["sla"]
-    if sla:
-        notes.append(f"  SLA {sla['stage']}: {sla['state']}; started {sla['started_at']}"
-                     f"{' (estimated)' if sla['started_estimated'] else ''}, due {sla['due_at']}"
-                     + (f", breached {sla['breached_at']}" if sla["breached_at"] else "")
-                     + (f"; owner {owner_label(sla['owner_id'], sla.get('owner_name'))}" if sla["owner_id"] else ""))
-    notes += [f"  DUPLICATE: {d['email']} on {', '.join(d['record_ids'])} in {d['system']} (never merged)"
-              for d in story["duplicates"]]
-    if story["locked"]:
-        notes.append("  LOCKED: excluded from automatic correction")
-    notes += [f"  HELD: {h['system']} {h['record_id']} was put back by a revert of run {h['reverted_run']} on "
-              f"{h['since']}; automatic correction leaves it alone until the definition changes or "
-              f"`leadsync release {h['record_id']}`" for h in story.get("held", [])]
-    return notes
-
-
-

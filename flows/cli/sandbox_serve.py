@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from connectors.definition_files import definitions_directory
+from connectors.environment import definitions_directory
 
 sandbox_app = typer.Typer(help="Local emulators of Salesforce and HubSpot for demos, tests and benchmarks.",
                           no_args_is_help=True)
@@ -36,19 +36,20 @@ def serve(
     """Serve until Ctrl-C or SIGTERM. stdout: one JSON line; stderr: the same as `export LEADSYNC_…` lines
     (a value chosen through LEADSYNC_SANDBOX_* is written as a reference to that variable, not printed).
     Exit 2 without a definition directory, 1 when the definition is invalid (every problem located)."""
-    from sandbox.launch import run_sandbox
     from flows.cli.definitions import load_or_exit
+    from mapping.definition.compiled import compile_definition
+    from sandbox.launch import run_sandbox
 
     directory = definitions_directory(definitions)
     if not directory.is_dir():
         raise typer.BadParameter(f"{str(directory)!r} is not a directory of definition files: the sandbox seeds "
                                  "its org and portal from a definition; pass --definitions DIR or set "
                                  "LEADSYNC_DEFINITIONS", param_hint="'--definitions'")
-    load_or_exit(directory, Console(stderr=True))
+    definition = compile_definition(load_or_exit(directory, Console(stderr=True)))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with run_sandbox(leads=leads, seed=seed, empty=empty, latency_ms=latency_ms, jitter_ms=jitter_ms,
-                     definitions=directory, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
+                     definition=definition, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
         for line in export_lines(handle.env(), os.environ):
             print(line, file=sys.stderr)
         print("export REQUESTS_CA_BUNDLE=" + handle.facts()["salesforce"]["ca_bundle"], file=sys.stderr)

@@ -10,6 +10,9 @@ import os
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
+
+from flows.cli.options import EXIT_USAGE
 
 PREFIXES = ("LEADSYNC_SALESFORCE_", "LEADSYNC_HUBSPOT_")
 
@@ -29,8 +32,8 @@ def push(
     values = {name: value for name, value in os.environ.items() if name.startswith(PREFIXES) and value}
     if not values:
         typer.echo("no LEADSYNC_SALESFORCE_* or LEADSYNC_HUBSPOT_* variable is set in this shell", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     from prefect.blocks.system import Secret
 
-    Secret(value=json.dumps(values, sort_keys=True)).save(block, overwrite=True)
+    Secret(value=SecretStr(json.dumps(values, sort_keys=True))).save(block, overwrite=True)
     typer.echo(f"saved {len(values)} values to the Secret block {block!r}: {', '.join(sorted(values))}")

@@ -7,21 +7,20 @@ impact" section of the next report.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 from prefect import flow
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pydantic import Field
 
-from connectors.definition_files import definitions_directory, load_definition
+from connectors.environment import definitions_directory, load_settings
 from connectors.settings import RunSettings, build
-from flows.render.impact import impact_markdown
-from flows.runs.impact import run_impact
-from flows.deployments.support import run_instant
 from connectors.store.sql_state import open_run_state
-from flows.wiring import services_for
-from mapping.definition.compiled import compile_definition
+from flows.deployments.artifacts import publish_impact
+from flows.deployments.runtime import run_instant
+from flows.runs.impact import run_impact
+from flows.wiring import load_compiled, services_for
 
 
 @flow(name="definition-impact", timeout_seconds=1800, validate_parameters=True)
@@ -38,19 +37,15 @@ def definition_impact(
         live: Pull fresh (reads only) instead of replaying the state store.
     """
     settings = build(RunSettings)
-    old = compile_definition(load_definition(Path(current) if current else None))
-    new = compile_definition(load_definition(Path(proposed)))
+    current_directory = definitions_directory(Path(current) if current else None)
+    old, new = load_compiled(current_directory), load_compiled(Path(proposed))
     state = open_run_state(settings.database_url)
-    try:
-        result = run_impact(state, settings, old, new, as_of=run_instant(),
-                            live=(lambda compiled: services_for(compiled, settings, state)) if live else None,
-                            labels=(str(definitions_directory(Path(current) if current else None)), proposed))
+    try:  # a replay needs the state store alone; only a live pull reads the credentials
+        pull = partial(services_for, settings=load_settings(settings), state=state) if live else None
+        result = run_impact(state, settings, old, new, as_of=run_instant(), live=pull,
+                            labels=(str(current_directory), proposed))
     finally:
         state.close()
     summary = result.summary()
-    create_markdown_artifact(impact_markdown(summary), key="leadsync-definition-impact",
-                             description=f"what adopting {proposed} would change")
-    if summary["affected_leads"]:  # the Markdown lists the first few; this table has every one
-        create_table_artifact(summary["affected_leads"], key="leadsync-definition-impact-leads",
-                              description=f"every lead adopting {proposed} would change")
+    publish_impact(summary, proposed)
     return summary

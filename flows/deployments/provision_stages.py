@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_table_artifact
 
+from connectors.environment import load_settings
+from flows.deployments.artifacts import publish_stage_values
 from flows.runs.provision import run_provision
 from flows.wiring import open_services
 
@@ -21,11 +21,8 @@ def provision_stages(
         dry_run: Show what would be added; add nothing.
         definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
     """
-    with open_services(definitions) as services:
+    with open_services(load_settings(), definitions) as services:
         report = run_provision(services, dry_run=dry_run)
-    rows = [{"system": d.system, "field": d.field, "value": v.value, "stage": v.stage, "description": v.description}
-            for d in report.diffs for v in d.to_add]
-    if rows:
-        create_table_artifact(rows, key="provision-stages", description="stage values to add")
+    publish_stage_values(report)
     get_run_logger().info("%s stage value(s) %s", report.to_add, "to add" if dry_run else "added")
     return {"to_add": report.to_add, "added": 0 if dry_run else report.to_add}

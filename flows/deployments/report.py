@@ -9,7 +9,8 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from pydantic import Field
 
-from flows.deployments.support import run_instant
+from connectors.environment import load_settings
+from flows.deployments.runtime import run_instant
 from flows.render.report import render_report_html, render_report_markdown
 from flows.runs.report import gather
 from flows.wiring import open_services
@@ -28,7 +29,7 @@ def report(
         out_dir: Where report.md and report.html are written on the worker (relative to its working directory).
         definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
     """
-    with open_services(definitions) as services:
+    with open_services(load_settings(), definitions) as services:
         data = gather(services, as_of=run_instant(), days=days)
         markdown = render_report_markdown(services, data)
         page = render_report_html(services, data)

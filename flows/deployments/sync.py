@@ -7,7 +7,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
-from flows.deployments.support import as_task, publish_run, run_instant
+from connectors.environment import load_settings
+from flows.deployments.artifacts import publish_run
+from flows.deployments.runtime import as_task, run_instant
 from flows.runs.sync import run_sync
 from flows.wiring import open_services
 
@@ -26,7 +28,7 @@ def sync(
         definitions: Definition directory on the worker (default: LEADSYNC_DEFINITIONS).
     """
     logger = get_run_logger()
-    with open_services(definitions) as services:
+    with open_services(load_settings(), definitions) as services:
         report = run_sync(services, as_of=run_instant(), dry_run=dry_run, allow_mass_change=allow_mass_change,
                           batch_hook=as_task)
     publish_run(report, "sync")

@@ -86,8 +86,8 @@ def _system_document(mapping: SystemMapping, definition: Definition) -> dict[str
 
 def render_markdown(definition: Definition) -> str:
     doc = definition_document(definition)
-    lines = [f"# {doc['name']}", "", f"Version {doc['version']}. Converted leads count as at least "
-             f"**{definition.stage(definition.lifecycle.converted_stage).label}**.", ""]
+    lines = [f"# {doc['name']}", "", (f"Version {doc['version']}. Converted leads count as at least "
+             f"**{definition.stage(definition.lifecycle.converted_stage).label}**."), ""]
     for stage in doc["stages"]:
         lines += _stage_markdown(stage, doc["systems"])
     lines += _calendar_markdown(doc["calendar"])

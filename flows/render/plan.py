@@ -58,14 +58,10 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
              "description": v.description}
             for d in stages for v in d.to_add
         ],
-        "violations": [{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
-                       for v in report.violations],
-        "unmapped": [{"system": u.system, "field": u.field, "value": u.value, "count": u.count,
-                      "sample_ids": list(u.sample_ids)} for u in report.unmapped],
-        "quarantined": [{"system": q.system, "record_id": q.record_id, "field": q.field, "code": q.code,
-                         "value": q.value} for q in report.quarantined],
-        "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
-                        "other_ids": list(d.other_ids)} for d in report.duplicates],
+        "violations": [v.as_dict() for v in report.violations],
+        "unmapped": [u.as_dict() for u in report.unmapped],
+        "quarantined": [q.as_dict() for q in report.quarantined],
+        "duplicates": [d.as_dict() for d in report.duplicates],
     }
 
 

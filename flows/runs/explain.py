@@ -17,8 +17,8 @@ from flows.runs.services import CRM, MA, Services, system_of_id
 from mapping.convert import normalize_email
 from mapping.errors import LeadsyncError
 from mapping.explain import Story, tell, tell_duplicate
-from mapping.match import DuplicateFinding, LeadPair
 from mapping.guards import hold_back
+from mapping.match import DuplicateFinding, LeadPair
 from mapping.plan import SkipReason, decide, default_forward_only
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.ports import TimeWindow
+from connectors.ports import RunLog, RunState, TimeWindow
 from connectors.settings import RunSettings
 from connectors.snapshots import RefusingWriter, SnapshotSource
 from flows.runs.batches import RunMemory, plan_batch
@@ -38,7 +38,7 @@ class ImpactResult:
         return {**self.impact.as_dict(), "source": self.source, "old_label": self.old_label, "new_label": self.new_label}
 
 
-def run_impact(state: Any, settings: RunSettings, old: CompiledDefinition, new: CompiledDefinition, *,
+def run_impact(state: RunState, settings: RunSettings, old: CompiledDefinition, new: CompiledDefinition, *,
                as_of: datetime, live: LiveServices | None = None, labels: tuple[str, str] = ("current", "proposed"),
                record: bool = True) -> ImpactResult:
     """Compare `old` and `new` on the same leads; with `record`, keep the summary for the report."""
@@ -76,12 +76,12 @@ def _pages(services: Services, system: str, as_of: datetime) -> Iterator[list[di
     yield from services.systems[system].source.iter_changed(TimeWindow(BEGINNING, end))
 
 
-def snapshot_services(state: Any, settings: RunSettings, compiled: CompiledDefinition) -> Services:
+def snapshot_services(state: RunState, settings: RunSettings, compiled: CompiledDefinition) -> Services:
     """Read-only services over the snapshots: the replay cannot write, by construction."""
     systems = {}
     for system in (CRM, MA):
         source = SnapshotSource(state, system)
-        systems[system] = SystemPorts(source, RefusingWriter(), None,  # type: ignore[arg-type] - never provisions
+        systems[system] = SystemPorts(source, RefusingWriter(), None,  # type: ignore[arg-type]  # never provisions
                                       evidence=source if system == CRM else None)
     return Services(compiled, systems, state, settings)
 
@@ -96,7 +96,7 @@ def live_values(services: Services) -> dict[str, set[str]]:
     return found
 
 
-def _record(state: Any, result: ImpactResult) -> None:
+def _record(state: RunLog, result: ImpactResult) -> None:
     run_id = state.start_run(IMPACT_KIND, {"source": result.source, "old": result.old_label, "new": result.new_label})
     state.save_findings(run_id, {"impact": [result.summary()]})
     state.finish_run(run_id, "succeeded", {"leads": result.impact.leads, "changed": len(result.impact.changed)})

@@ -8,14 +8,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from connectors.errors import RunLockedError
-from connectors.ports import RunState
+from connectors.ports import Locks
 
 WRITES_LOCK = "writes"  # held by whichever run is writing to the systems, whatever its kind
 POLL_S = 0.5
 
 
 @contextmanager
-def waiting_lock(state: RunState, kind: str, holder: str, ttl: timedelta, wait_s: float,
+def waiting_lock(state: Locks, kind: str, holder: str, ttl: timedelta, wait_s: float,
                  sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
     """Take the lock, waiting up to `wait_s` for its holder to finish; then `RunLockedError` as usual."""
     deadline = time.monotonic() + wait_s

@@ -1,34 +1,25 @@
-"""Optional breach notifications through apprise URLs from LEADSYNC_NOTIFY_URLS (space- or comma-separated)."""
+"""Breach notifications: the message people read, sent through a `Notifier` (apprise in production)."""
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 
+from connectors.ports import Notifier
 from flows.runs.owner_names import owner_label
 from flows.runs.sync import RunReport
 from mapping.sla import SlaEntry
 
-
-def notify_urls() -> list[str]:
-    return [url for url in re.split(r"[\s,]+", os.environ.get("LEADSYNC_NOTIFY_URLS", "")) if url]
+LISTED = 20  # breaches named one by one; the report lists them all
 
 
-def notify_breaches(report: RunReport) -> bool:
-    """Send one message listing new breaches; False when nothing was sent (no URLs, no breaches)."""
-    urls = notify_urls()
-    if not urls or not report.flagged:
+def notify_breaches(report: RunReport, notifier: Notifier) -> bool:
+    """Send one message listing new breaches; False when nothing was sent (no breaches, or nowhere to send)."""
+    if not report.flagged:
         return False
-    import apprise
-
-    sender = apprise.Apprise()
-    for url in urls:
-        sender.add(url)
-    lines = [breach_line(e, report.owner_names) for e in report.flagged[:20]]
-    if len(report.flagged) > 20:
-        lines.append(f"… and {len(report.flagged) - 20} more (leadsync report lists them all)")
-    return bool(sender.notify(title=f"leadsync: {len(report.flagged)} new SLA breach(es)", body="\n".join(lines)))
+    lines = [breach_line(e, report.owner_names) for e in report.flagged[:LISTED]]
+    if len(report.flagged) > LISTED:
+        lines.append(f"… and {len(report.flagged) - LISTED} more (leadsync report lists them all)")
+    return notifier.send(f"leadsync: {len(report.flagged)} new SLA breach(es)", "\n".join(lines))
 
 
 def breach_line(entry: SlaEntry, owner_names: Mapping[str, str]) -> str:

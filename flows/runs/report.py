@@ -42,11 +42,11 @@ def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
         data.sla_by_stage.setdefault(stage, Counter())[sla_state] += 1
         data.sla_by_owner.setdefault(owner or NO_OWNER, Counter())[sla_state] += 1
     dwell: dict[str, list[float]] = defaultdict(list)
-    for stage, entered_at in state.current_stages():
-        if stage and entered_at:
-            dwell[stage].append((as_of - entered_at).total_seconds() / 3600)
+    for current, entered_at in state.current_stages():
+        if current and entered_at:
+            dwell[current].append((as_of - entered_at).total_seconds() / 3600)
     data.dwell_hours = dict(dwell)
     data.owner_names = resolve_owner_names(services, owner_keys(data.sla_by_owner))
     data.findings = state.latest_findings()
-    data.impact = (state.latest_findings("impact").get("impact") or [None])[0]
+    data.impact = next(iter(state.latest_findings("impact").get("impact") or []), None)
     return data

@@ -87,8 +87,8 @@ def _restore(first: Correction, final: Correction, order: tuple[str, ...] | None
     base = Correction(final.system, final.record_id, final.field, final.after, original, final.stage_after,
                       first.stage_before or "", "revert", f"Reverted leadsync run correction ({final.rule})",
                       final.definition_version)
-    backwards = bool(order) and original in order and final.after in order and \
-        order.index(original) < order.index(final.after)  # type: ignore[union-attr, arg-type]
+    backwards = (order is not None and original is not None and final.after is not None
+                 and original in order and final.after in order and order.index(original) < order.index(final.after))
     if original and backwards:
         return [replace(base, after=None, step=1), replace(base, step=2, extras=extras)]
     return [replace(base, extras=extras)]

@@ -6,9 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from connectors.ports import EvidenceSource, LeadSource, OwnerDirectory, PicklistAdmin, SlaFlagWriter, StageWriter
+from connectors.ports import EvidenceSource, LeadSource, OwnerDirectory, PicklistAdmin, RunState, SlaFlagWriter, StageWriter
 from connectors.settings import RunSettings
 from mapping.definition.compiled import CompiledDefinition
 from mapping.sla import SlaEvaluator
@@ -42,7 +41,7 @@ class SystemPorts:
     picklist: PicklistAdmin
     evidence: EvidenceSource | None = None
     flags: SlaFlagWriter | None = None
-    close: Any = None  # optional callable releasing connections
+    close: Callable[[], None] | None = None  # releases the connector's connections
     owners: OwnerDirectory | None = None  # None: the system's owners are shown by id
 
 
@@ -50,7 +49,7 @@ class SystemPorts:
 class Services:
     compiled: CompiledDefinition
     systems: dict[str, SystemPorts]
-    state: Any  # connectors.state.StateStore (typed loosely to keep flows free of a concrete store)
+    state: RunState  # every role; a run function that needs fewer takes just those (see connectors.ports)
     settings: RunSettings
     sla: SlaEvaluator = field(init=False)
     clock: Callable[[], datetime] = wall_clock  # tests pass a fixed one
@@ -60,5 +59,5 @@ class Services:
 
     def close(self) -> None:
         for ports in self.systems.values():
-            if callable(ports.close):
+            if ports.close is not None:
                 ports.close()

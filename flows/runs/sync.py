@@ -15,7 +15,7 @@ from itertools import chain
 from typing import Any
 
 from connectors.errors import BudgetExhaustedError, RunLockedError
-from connectors.ports import Snapshot, TimeWindow
+from connectors.ports import Audit, Revisits, Snapshot, SnapshotStore, TimeWindow
 from flows.runs.apply import ApplyResult, apply_corrections, settle_pending
 from flows.runs.batches import BatchResult, RunMemory, plan_batch
 from flows.runs.locks import WRITES_LOCK, waiting_lock
@@ -130,7 +130,7 @@ def _run(
         report.windows = windows
     observations = _plan_all(services, report, hook)
     services.state.save_findings(report.run_id, findings(report))
-    _hold_back_loops(services, report)
+    _hold_back_loops(services.state, report)
     _hold_back_reverted(services, report)
     report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
                                 services.settings.max_change_share)
@@ -151,13 +151,15 @@ def _run(
         for system in (CRM, MA):
             mine = [c for c in report.corrections if c.system == system]
             if mine:
-                report.applied[system] = hook(f"apply-{system}", lambda mine=mine, system=system:
-                                              apply_corrections(services, report.run_id, system, mine))
+                def apply_mine(mine: list[Correction] = mine, system: str = system) -> ApplyResult:
+                    return apply_corrections(services, report.run_id, system, mine)
+
+                report.applied[system] = hook(f"apply-{system}", apply_mine)
         flag_sla(services, report)
-        _record_revisits(services, report)
+        _record_revisits(services.state, report)
     if report.applied:
         services.state.save_findings(report.run_id, findings(report))
-        _refresh_snapshots(services, report)
+        _refresh_snapshots(services.state, report)
     now = services.clock()
     marks = {s: min(w.end, now) for s, w in report.windows.items()} if advance_watermarks else {}
     services.state.record_observations(_as_left(observations, report), marks, report.as_of)
@@ -171,15 +173,11 @@ REVISIT_PAGE = 2_000
 def findings(report: RunReport) -> dict[str, list[dict[str, Any]]]:
     """What people must look at: violations, unmapped values, duplicates (capped; counts are in the run)."""
     return {
-        "violations": [{"system": v.system, "record_id": v.record_id, "stage": v.stage, "failing": list(v.failing)}
-                       for v in report.violations[:FINDINGS_LIMIT]],
-        "unmapped": [{"system": u.system, "field": u.field, "value": u.value, "count": u.count,
-                      "sample_ids": list(u.sample_ids)} for u in report.unmapped[:FINDINGS_LIMIT]],
-        "duplicates": [{"email": d.email, "system": d.system, "record_ids": list(d.record_ids),
-                        "other_ids": list(d.other_ids)} for d in report.duplicates[:FINDINGS_LIMIT]],
+        "violations": [v.as_dict() for v in report.violations[:FINDINGS_LIMIT]],
+        "unmapped": [u.as_dict() for u in report.unmapped[:FINDINGS_LIMIT]],
+        "duplicates": [d.as_dict() for d in report.duplicates[:FINDINGS_LIMIT]],
         "write_failures": write_failures(report)[:FINDINGS_LIMIT],
-        "quarantined": [{"system": q.system, "record_id": q.record_id, "field": q.field, "code": q.code,
-                         "value": q.value} for q in report.quarantined[:FINDINGS_LIMIT]],
+        "quarantined": [q.as_dict() for q in report.quarantined[:FINDINGS_LIMIT]],
     }
 
 
@@ -250,15 +248,15 @@ def _written(report: RunReport) -> list[Correction]:
                   key=lambda c: c.step)
 
 
-def _refresh_snapshots(services: Services, report: RunReport) -> None:
+def _refresh_snapshots(state: SnapshotStore, report: RunReport) -> None:
     """Snapshots hold what this run wrote, so a replay (`definitions impact`) starts from the systems as they are now,
     not from before our own corrections."""
     patches: dict[str, dict[str, list[Correction]]] = {}
     for correction in _written(report):
         patches.setdefault(correction.system, {}).setdefault(correction.record_id, []).append(correction)
     for system, by_record in patches.items():
-        kept = services.state.snapshots(system, sorted(by_record))
-        services.state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
+        kept = state.snapshots(system, sorted(by_record))
+        state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
 
 
 def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> Snapshot:
@@ -291,8 +289,10 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[Le
     for system in (CRM, MA):
         pages = chain(_pages(services, system, report.windows[system]), _revisit_pages(services, system, report))
         for number, page in enumerate(pages):
-            batch: BatchResult = hook(f"plan-{system}-{number}", lambda page=page, system=system:
-                                      plan_batch(services, system, page, report.as_of, memory))
+            def plan_page(page: list[dict[str, Any]] = page, system: str = system) -> BatchResult:
+                return plan_batch(services, system, page, report.as_of, memory)
+
+            batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
             _absorb(report, batch)
             services.state.save_snapshots(batch.snapshots)
             observed += batch.pairs
@@ -316,11 +316,11 @@ def _revisit_pages(services: Services, system: str, report: RunReport) -> Iterat
         yield services.systems[system].source.read_records(ids[start : start + REVISIT_PAGE])
 
 
-def _record_revisits(services: Services, report: RunReport) -> None:
+def _record_revisits(state: Revisits, report: RunReport) -> None:
     """Forget the revisits this run read, then remember the writes that failed for a passing reason."""
-    services.state.clear_revisits(report.revisited)
-    services.state.add_revisits([(c.system, c.record_id, o.code) for result in report.applied.values()
-                                 for c, o in result.failed if o.transient])
+    state.clear_revisits(report.revisited)
+    state.add_revisits([(c.system, c.record_id, o.code) for result in report.applied.values()
+                        for c, o in result.failed if o.transient])
 
 
 def _absorb(report: RunReport, batch: BatchResult) -> None:
@@ -344,11 +344,11 @@ def _hold_back_reverted(services: Services, report: RunReport) -> None:
         report.skipped += skipped
 
 
-def _hold_back_loops(services: Services, report: RunReport) -> None:
+def _hold_back_loops(state: Audit, report: RunReport) -> None:
     keys = sorted({(c.system, c.record_id) for c in report.corrections})
     if not keys:
         return
-    recent = services.state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
+    recent = state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
     kept, held = hold_back_loops(report.corrections, recent, report.as_of, LOOP_WINDOW, LOOP_LIMIT)
     report.corrections, report.skipped = kept, report.skipped + held
 

@@ -14,6 +14,7 @@ import holidays
 
 from mapping.definition.api_names import api_name_problem
 from mapping.definition.models import WEEKDAYS, Calendar, Condition, CriteriaGroup, Lifecycle, Stage, SystemMapping
+from mapping.definition.yaml_source import LocatedDocument, Path
 from mapping.errors import DefinitionIssue
 from mapping.fields import (
     CANONICAL_FIELDS,
@@ -24,7 +25,6 @@ from mapping.fields import (
     FieldType,
 )
 from mapping.stage_reading import read_stage
-from mapping.definition.yaml_source import LocatedDocument, Path
 
 Issues = Iterator[DefinitionIssue]
 

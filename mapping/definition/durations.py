@@ -53,8 +53,8 @@ def _unit_seconds(text: str) -> float:
 
 def parse_fraction(value: Any) -> float:
     """'75%' or 0.75 -> 0.75, strictly between 0 and 1."""
-    if isinstance(value, bool):
-        raise ValueError("expected a share such as '75%' or 0.75")
+    if isinstance(value, bool):  # a ValueError, not a TypeError: pydantic reports only that as a validation issue
+        raise ValueError("expected a share such as '75%' or 0.75")  # noqa: TRY004
     if isinstance(value, str) and value.strip().endswith("%"):
         try:
             number = float(value.strip()[:-1]) / 100

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from mapping.definition.models import SYSTEMS, Calendar, Definition, Lifecycle, SystemMapping
 from mapping.definition.checks import check_definition
-from mapping.errors import DefinitionError, DefinitionIssue
+from mapping.definition.models import SYSTEMS, Calendar, Definition, Lifecycle, SystemMapping
 from mapping.definition.yaml_source import LocatedDocument, Path, parse_yaml
+from mapping.errors import DefinitionError, DefinitionIssue
 
 LIFECYCLE_FILE = "lifecycle.yaml"
 CALENDAR_FILE = "calendar.yaml"

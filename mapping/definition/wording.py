@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mapping.definition.models import Condition, CriteriaGroup, SlaSpec
+from mapping.definition.models import Condition, CriteriaGroup
 from mapping.fields import CANONICAL_FIELDS, OPERATOR_WORDS, VALUELESS_OPERATORS, Operator
 
 _SYSTEM_TITLES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
@@ -44,11 +44,3 @@ def describe_duration(seconds: float) -> str:
     minutes = rest // 60
     parts = ([f"{hours} h"] if hours else []) + ([f"{minutes} min"] if minutes else [])
     return " ".join(parts) or f"{int(seconds)} s"
-
-
-def describe_sla(sla: SlaSpec | None) -> str:
-    if sla is None:
-        return "none"
-    budget = describe_duration(sla.budget.total_seconds())
-    worked = " or ".join(evidence.value.replace("_", " ") for evidence in sla.worked_by)
-    return f"worked within {budget} of business time (warning at {round(sla.warn_at * 100)}%); worked = {worked}"

@@ -84,5 +84,5 @@ async def _json(request: Request) -> dict[str, Any]:
     raw = await request.body()
     body = orjson.loads(raw) if raw.strip() else {}
     if not isinstance(body, dict):
-        raise ValueError("expected a JSON object")
+        raise TypeError("expected a JSON object")  # answered with a 400 like a ValueError (`_guarded`)
     return body

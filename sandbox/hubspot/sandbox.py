@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -59,15 +59,36 @@ class HubSpotSandbox:
         self.app_id = app_id
         self.calls = CallCounter()
         self.faults = FaultPlan(seed)
-        for fault in faults:
+        initial_faults = list(faults)
+        for fault in initial_faults:
             self.faults.add(fault)
         self.latency = latency or Latency()
         self.portal = Portal(self.switches, clock)
         self.limiter = RateLimiter(self.switches, app_id, portal_id)
         self.errors: list[str] = []
+        self._clock = clock
+        self._initial_switches = replace(self.switches)
+        self._initial_faults = [replace(fault, fired=0) for fault in initial_faults]
+        self._initial_latency = (self.latency.fixed_ms, self.latency.jitter_ms)
 
     def app(self) -> Starlette:
         return build_app(self)
+
+    def reset(self) -> None:
+        """As constructed, while serving: a fresh portal under the initial switches, and the counter, faults,
+        rate-limit windows, latency and errors as they were at the start (routes read this object on every call)."""
+        with self.portal.store.lock:
+            for switch in fields(Switches):
+                setattr(self.switches, switch.name, getattr(self._initial_switches, switch.name))
+            self.portal = Portal(self.switches, self._clock)
+        self.limiter.reset()
+        self.calls.reset()
+        self.faults.reset()
+        for fault in self._initial_faults:
+            self.faults.add(replace(fault))
+        self.latency.reset()
+        self.set_latency(*self._initial_latency)
+        self.errors.clear()
 
     @contextmanager
     def serve(self) -> Iterator[ServedHubSpot]:

@@ -128,7 +128,7 @@ def default_properties() -> list[PropertyDef]:
 
 def _leadsync_properties() -> list[PropertyDef]:
     """Custom properties an admin created for leadsync's annotations (editable, not HubSpot-defined)."""
-    custom = {"read_only_definition": False, "hubspot_defined": False, "group": "sales_properties"}
+    custom: dict[str, Any] = {"read_only_definition": False, "hubspot_defined": False, "group": "sales_properties"}
     return [
         _plain("leadsync_stage_reason", "Stage reason (leadsync)", **custom),
         _plain("leadsync_sla_due", "SLA due (leadsync)", "datetime", **custom),

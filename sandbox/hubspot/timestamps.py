@@ -43,7 +43,7 @@ def ms_from_text(text: str) -> int | None:
     if stripped.lstrip("-").isdigit():
         return int(stripped)
     try:
-        moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(stripped)
     except ValueError:
         return None
     if moment.tzinfo is None:

@@ -39,7 +39,7 @@ class Credentials:
     @classmethod
     def from_env(cls, environ: Mapping[str, str], prefix: str = ENV_PREFIX) -> Credentials:
         """The defaults, each overridden by a non-empty `<prefix><FIELD>` (e.g. …_PASSWORD) in `environ`."""
-        chosen = {name: environ[prefix + name.upper()] for name in OVERRIDABLE if environ.get(prefix + name.upper())}
+        chosen: dict[str, Any] = {name: environ[prefix + name.upper()] for name in OVERRIDABLE if environ.get(prefix + name.upper())}
         return cls(**chosen)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 from starlette.requests import Request
 from starlette.responses import Response
 

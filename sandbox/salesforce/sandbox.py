@@ -78,9 +78,8 @@ class SalesforceSandbox:
         tokens = set(self.state.tokens) | {self.state.credentials.session_id}
         self.state = SandboxState(Org(), Switches(**self._initial_switches), self.state.credentials, tokens)
         self.calls.reset()
-        self.faults.clear()
-        self.faults.injected.clear()
-        self.set_latency(0.0)
+        self.faults.reset()
+        self.latency.reset()
 
     def load_leads(self, rows: Iterable[Mapping[str, object]]) -> int:
         return loading.load_records(self.org, "Lead", rows, loading.lead_defaults(self.org))

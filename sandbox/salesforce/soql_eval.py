@@ -112,11 +112,11 @@ class _Resolver:
         if name.lower() == "type" and len(link.reference_to) > 1:
             spec = FieldSpec("Type", "string", createable=False, updateable=False)
             return Column(ref, "Type", link.relationship, self.parent_getter(link, None), spec)
-        spec = next((s for t in targets if (s := t.spec.field(name)) is not None), None)
-        if spec is None:
+        found = next((s for t in targets if (s := t.spec.field(name)) is not None), None)
+        if found is None:
             target = link.reference_to[-1]
             raise self.invalid(ref, f"No such column '{name}' on entity '{target}'.")
-        return Column(ref, spec.name, link.relationship, self.parent_getter(link, spec.name), spec)
+        return Column(ref, found.name, link.relationship, self.parent_getter(link, found.name), found)
 
     def parent_getter(self, link: FieldSpec, name: str | None) -> Getter:
         own = self.table.getter(link.name)

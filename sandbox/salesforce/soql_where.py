@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from .schema import FieldSpec
 from .soql import BoolOp, Comparison, Condition, FieldRef, Literal, Not, SoqlError
@@ -133,7 +134,7 @@ def _relative_range(lit: Literal, spec: FieldSpec) -> tuple[str, str]:
     """[start, end) of a relative date literal in the org's time zone (UTC here), as stored strings."""
     if spec.type not in ("date", "datetime"):
         raise SoqlError("INVALID_FIELD", f"value of filter criterion for field '{spec.name}' must be of type {spec.type}")
-    word, n = lit.value  # type: ignore[misc]
+    word, n = cast(tuple[str, int], lit.value)  # a relative literal's value is (name, n)
     first, last = _day_span(str(word), int(n), now_utc().date())
     if spec.type == "date":
         return first.isoformat(), last.isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Switches:
         for name, value in changes.items():
             setattr(self, name, tuple(value) if name == "tracked_fields" else value)  # type: ignore[arg-type]
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def spend_api_call(self) -> bool:

@@ -27,9 +27,9 @@ def test_mapping_never_reads_the_clock() -> None:
     offenders = []
     for path in _python_files("mapping"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                if (node.value.id, node.attr) in CLOCK_CALLS:
-                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {node.value.id}.{node.attr}")
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and (node.value.id, node.attr) in CLOCK_CALLS):
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {node.value.id}.{node.attr}")
     assert offenders == []
 
 

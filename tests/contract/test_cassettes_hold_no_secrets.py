@@ -10,7 +10,7 @@ import pytest
 from sandbox.salesforce.context import Credentials
 from tests.contract.cassettes import CASSETTES
 
-FILES = sorted(CASSETTES.glob("*.yaml"))
+FILES = sorted(CASSETTES.rglob("*.yaml"))
 KNOWN_SECRETS = [Credentials().password, Credentials().security_token, Credentials().session_id,
                  Credentials().consumer_secret, "pat-na1-sandbox-token"]
 SHAPES = {
@@ -26,7 +26,7 @@ def test_there_are_cassettes_to_check() -> None:
     assert len(FILES) >= 6
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(CASSETTES)) for p in FILES])
 def test_cassette_holds_no_secret(path: Path) -> None:
     text = path.read_text()
     for secret in KNOWN_SECRETS:

@@ -1,4 +1,5 @@
-"""End-to-end fixtures: one Prefect test harness per session, a fresh seeded sandbox and state store per test."""
+"""End-to-end fixtures: one Prefect test harness and one seeded sandbox per session; each test gets the sandbox put
+back to its seeded state and a fresh state store."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from sandbox.launch import SandboxHandle, run_sandbox
 from tests.conftest import DEFAULT_DEFINITIONS
+from tests.factories import compiled
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +21,21 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def world(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxHandle]:
-    """A sandbox of 400 people wired into the environment the flows read, with a fresh SQLite state store."""
-    with run_sandbox(leads=400, seed=11, definitions=DEFAULT_DEFINITIONS) as handle:
-        wire_environment(monkeypatch, handle, f"sqlite:///{tmp_path}/state.db", DEFAULT_DEFINITIONS)
+@pytest.fixture(scope="session")
+def seeded_sandbox() -> Iterator[SandboxHandle]:
+    """A sandbox of 400 people from the default definition, served for the whole session (use `world`)."""
+    with run_sandbox(definition=compiled(DEFAULT_DEFINITIONS), leads=400, seed=11) as handle:
         yield handle
+
+
+@pytest.fixture
+def world(prefect_harness: None, seeded_sandbox: SandboxHandle, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> SandboxHandle:
+    """The session's sandbox, reset to its 400 seeded people, wired into the environment the flows read, with a
+    fresh SQLite state store."""
+    seeded_sandbox.reset()
+    wire_environment(monkeypatch, seeded_sandbox, f"sqlite:///{tmp_path}/state.db", DEFAULT_DEFINITIONS)
+    return seeded_sandbox
 
 
 def wire_environment(monkeypatch: pytest.MonkeyPatch, handle: SandboxHandle, database_url: str,

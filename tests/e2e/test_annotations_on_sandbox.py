@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.launch import SandboxHandle, run_sandbox
+from connectors.environment import load_settings
 from flows.runs.provision import run_provision
 from flows.runs.sync import RunReport, run_sync
 from flows.wiring import open_services
+from sandbox.launch import SandboxHandle, run_sandbox
 from tests.conftest import DEFAULT_DEFINITIONS
 from tests.e2e.conftest import wire_environment
 from tests.factories import compiled
@@ -36,7 +37,7 @@ def _definitions(tmp_path: Path, annotations: bool) -> Path:
 
 @contextmanager
 def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, definitions: Path) -> Iterator[SandboxHandle]:
-    with run_sandbox(leads=1_500, seed=11, definitions=definitions, now=NOW, provisioned=True) as handle:
+    with run_sandbox(definition=compiled(definitions), leads=1_500, seed=11, now=NOW, provisioned=True) as handle:
         wire_environment(monkeypatch, handle, f"sqlite:///{definitions}.db", definitions)
         yield handle
 
@@ -44,7 +45,7 @@ def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, definitions: Path) -
 def _sync(handle: SandboxHandle) -> tuple[RunReport, dict[str, int]]:
     for sandbox in (handle.salesforce, handle.hubspot):
         sandbox.calls.reset()
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         report = run_sync(services, as_of=NOW, dry_run=False, allow_mass_change=True)
     calls = {**handle.salesforce.calls.snapshot(), **handle.hubspot.calls.snapshot()}
     return report, {key: calls.get(key, 0) for key in WRITE_CALLS}
@@ -79,7 +80,7 @@ def test_stages_lists_the_annotation_fields_and_whether_they_exist(tmp_path: Pat
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     with _world(tmp_path, monkeypatch, _definitions(tmp_path, annotations=True)) as handle:
         handle.salesforce.org.schema["Lead"].remove_field("SLA_Due__c")
-        with open_services() as services:
+        with open_services(load_settings()) as services:
             report = run_provision(services, dry_run=True)
 
     found = {(a.system, a.role): (a.field, a.present) for a in report.annotations}

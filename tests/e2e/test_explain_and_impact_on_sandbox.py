@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sandbox.launch import SandboxHandle
+from connectors.environment import load_settings
 from flows.cli.app import app
 from flows.deployments.definition_impact import definition_impact
 from flows.runs.sync import run_sync
 from flows.wiring import open_services
+from sandbox.launch import SandboxHandle
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,7 @@ def _calls(world: SandboxHandle) -> int:
 
 
 def test_impact_replays_the_state_store_without_a_call_and_live_without_a_write(world: SandboxHandle) -> None:
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         run_sync(services, as_of=datetime.now(UTC), dry_run=False, allow_mass_change=True)
     calls, writes = _calls(world), _writes(world)
 
@@ -52,7 +53,7 @@ def test_impact_replays_the_state_store_without_a_call_and_live_without_a_write(
 
 
 def test_explain_a_corrected_lead_from_the_cli(world: SandboxHandle) -> None:
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         report = run_sync(services, as_of=datetime.now(UTC), dry_run=False, allow_mass_change=True)
     corrected = next(c for c in report.corrections if c.system == "salesforce")
     before = _calls(world)
@@ -70,7 +71,7 @@ def test_explain_a_corrected_lead_from_the_cli(world: SandboxHandle) -> None:
 
 
 def test_the_definition_impact_flow_returns_the_summary_it_publishes(world: SandboxHandle) -> None:
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         run_sync(services, as_of=datetime.now(UTC), dry_run=True)
     writes = _writes(world)
     summary = definition_impact(proposed=STRICTER)
@@ -90,7 +91,7 @@ def _renamed_mql(directory: Path) -> Path:
 
 def test_impact_cli_tells_people_by_one_id_in_funnel_order_with_every_lead_and_renames_as_renames(
         world: SandboxHandle, tmp_path: Path) -> None:
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         run_sync(services, as_of=datetime.now(UTC), dry_run=True)
 
     shown = CliRunner().invoke(app, ["definitions", "impact", STRICTER, "--json", "--csv", str(tmp_path / "all.csv")])

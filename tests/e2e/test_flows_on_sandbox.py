@@ -15,17 +15,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from connectors.environment import load_settings
 from connectors.errors import RunLockedError
-from sandbox.launch import SandboxHandle
 from connectors.store import schema
 from connectors.store.sql_state import open_run_state
-from flows.runs.backfill import run_backfill
 from flows.deployments.provision_stages import provision_stages
 from flows.deployments.revert import revert
 from flows.deployments.sla_sweep import sla_sweep
 from flows.deployments.sync import sync
+from flows.runs.backfill import run_backfill
 from flows.runs.sync import run_sync
 from flows.wiring import open_services
+from sandbox.launch import SandboxHandle
 from tests.flows.conftest import POSTGRES, _fresh_postgres
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +118,7 @@ def test_a_backfill_killed_mid_way_resumes_without_writing_anything_twice(world:
     assert done_before >= 2
 
     _release_stale_locks(store)
-    with open_services() as services:
+    with open_services(load_settings()) as services:
         report = run_backfill(services, start=datetime.combine(start, datetime.min.time(), UTC),
                               end=datetime.combine(end, datetime.min.time(), UTC), as_of=datetime.now(UTC),
                               dry_run=False, chunk=timedelta(days=3), allow_mass_change=True)
@@ -146,7 +147,7 @@ def test_two_concurrent_syncs_never_both_write(world: SandboxHandle, backend: st
 
     def one_sync() -> None:
         try:
-            with open_services() as services:
+            with open_services(load_settings()) as services:
                 outcomes.append(run_sync(services, as_of=datetime.now(UTC), dry_run=False, allow_mass_change=True).status)
         except RunLockedError:
             outcomes.append("refused")

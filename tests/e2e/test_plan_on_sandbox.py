@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from sandbox.launch import SandboxHandle
 from flows.cli.app import app
+from sandbox.launch import SandboxHandle
 
 pytestmark = pytest.mark.e2e
 

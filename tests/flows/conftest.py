@@ -1,4 +1,4 @@
-"""Every orchestration test runs over each state store: in memory, SQLite, and PostgreSQL when configured."""
+"""Every orchestration test runs over each state store: the fake (in memory), SQLite, and PostgreSQL when configured."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from connectors.memory_state import InMemoryState
+from connectors.fakes.state import FakeRunState
+from connectors.ports import RunState
 from connectors.store import schema
 from connectors.store.sql_state import SqlRunState, open_run_state
 
@@ -20,12 +21,12 @@ BACKENDS = ["memory", "sqlite", *(["postgresql"] if POSTGRES else [])]
 
 
 @pytest.fixture(params=BACKENDS)
-def make_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
+def make_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], RunState]]:
     stores: list[SqlRunState] = []
 
-    def build() -> Any:
+    def build() -> RunState:
         if request.param == "memory":
-            return InMemoryState()
+            return FakeRunState()
         if request.param == "sqlite":
             store = open_run_state(f"sqlite:///{tmp_path}/state-{uuid.uuid4().hex[:6]}.db")
         else:
@@ -53,7 +54,7 @@ def _fresh_postgres() -> SqlRunState:
 
 
 def audit_statuses(state: Any) -> list[str]:
-    if isinstance(state, InMemoryState):
+    if isinstance(state, FakeRunState):
         return [row.status for row in state.audit]
     audit = schema.audit_log
     with state.engine.begin() as connection:

@@ -86,9 +86,9 @@ def test_two_runs_take_turns_to_write(make_state: Callable[[], Any]) -> None:
     writer("two", 0)
     one.join()
     assert order == ["one+", "one-", "two+", "two-"]
-    with waiting_lock(state, WRITES_LOCK, "three", timedelta(minutes=5), wait_s=0), pytest.raises(RunLockedError):
-        with waiting_lock(state, WRITES_LOCK, "four", timedelta(minutes=5), wait_s=0.2):
-            pass
+    with (waiting_lock(state, WRITES_LOCK, "three", timedelta(minutes=5), wait_s=0), pytest.raises(RunLockedError),
+          waiting_lock(state, WRITES_LOCK, "four", timedelta(minutes=5), wait_s=0.2)):
+        pass
 
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "memory"])  # memory cannot outlive a process

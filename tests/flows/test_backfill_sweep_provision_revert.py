@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from connectors.memory import InMemorySystem
+from connectors.fakes.system import FakeSystem
+from flows.render.plan import backfill_markdown, plan_document
+from flows.render.story import render_story
 from flows.runs.backfill import run_backfill
-from flows.cli.explain import render_story
 from flows.runs.explain import explain_lead
 from flows.runs.provision import run_provision
-from flows.render.plan import backfill_markdown, plan_document
 from flows.runs.revert import run_revert
 from flows.runs.services import Services
 from flows.runs.sla_sweep import run_sla_sweep
@@ -66,8 +66,8 @@ def test_the_backfill_summary_covers_every_chunk_even_when_the_last_corrected_no
 def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting(make_state: Callable[[], Any]) -> None:
     services, crm, ma, state = _world(make_state, people=4)
     _spread_modstamps(crm, ma)
-    window = dict(start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 11, 21, tzinfo=UTC),
-                  as_of=AS_OF, dry_run=False, chunk=timedelta(days=5))
+    window = {"start": datetime(2026, 11, 1, tzinfo=UTC), "end": datetime(2026, 11, 21, tzinfo=UTC),
+                  "as_of": AS_OF, "dry_run": False, "chunk": timedelta(days=5)}
     crm.fail_next["write"] = 0
     original = crm.apply_corrections
     calls = {"n": 0}
@@ -90,7 +90,7 @@ def test_a_failed_backfill_resumes_skipping_finished_chunks_without_rewriting(ma
 
 
 def test_sla_sweep_flags_a_breach_that_happened_without_any_change(make_state: Callable[[], Any]) -> None:
-    services, crm, ma, state = _world(make_state, people=1)
+    services, crm, ma, _state = _world(make_state, people=1)
     ma.records["500"]["properties"]["hs_v2_date_entered_marketingqualifiedlead"] = "2026-11-23T14:30:00Z"
     crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
     crm.history["00Q000000000000000"][0].update(NewValue="Marketing Qualified", CreatedDate="2026-11-23T14:30:00.000+0000")
@@ -153,7 +153,7 @@ def test_a_revert_sticks_until_the_definition_changes_or_a_release(make_state: C
     assert {c.record_id for c in released.corrections} == {"00Q000000000000001"}
 
 
-def three_mqls_synced_at_closing_time(make_state: Callable[[], Any]) -> tuple[Services, InMemorySystem]:
+def three_mqls_synced_at_closing_time(make_state: Callable[[], Any]) -> tuple[Services, FakeSystem]:
     """Three MQLs (SLA 4 business hours) entered Monday 09:30, 15:30 and 16:45 New York; synced at 17:00 Monday."""
     services, crm, ma, _ = _world(make_state, people=3)
     entered = ["2026-11-23T14:30:00Z", "2026-11-23T20:30:00Z", "2026-11-23T21:45:00Z"]

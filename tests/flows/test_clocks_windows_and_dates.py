@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from connectors.memory import InMemorySystem
-from connectors.memory_state import InMemoryState
+from connectors.fakes.state import FakeRunState
+from connectors.fakes.system import FakeSystem
 from connectors.ports import TimeWindow
 from connectors.settings import RunSettings
 from flows.runs.backfill import run_backfill
@@ -27,17 +27,17 @@ WALL = AS_OF + timedelta(hours=2)  # the wall clock of these tests
 FUTURE = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-def _ports(system: InMemorySystem) -> SystemPorts:
+def _ports(system: FakeSystem) -> SystemPorts:
     return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system, owners=system)
 
 
-def _services(crm: InMemorySystem, ma: InMemorySystem, state: Any, clock: datetime = WALL) -> Services:
+def _services(crm: FakeSystem, ma: FakeSystem, state: Any, clock: datetime = WALL) -> Services:
     return Services(compiled(), {"salesforce": _ports(crm), "hubspot": _ports(ma)}, state, RunSettings(),
                     clock=lambda: clock)
 
 
-def _systems() -> tuple[InMemorySystem, InMemorySystem]:
-    return InMemorySystem("salesforce"), InMemorySystem("hubspot")
+def _systems() -> tuple[FakeSystem, FakeSystem]:
+    return FakeSystem("salesforce"), FakeSystem("hubspot")
 
 
 def _clock(report: Any, record_id: str) -> SlaEntry:
@@ -54,7 +54,7 @@ def test_a_lead_created_in_an_sla_stage_shows_breached_in_a_dry_run_as_of_a_late
     crm, ma = _systems()
     record, _ = sf_lead("00Q000000000001AAA", "Marketing Qualified", CreatedDate=sf_stamp(at(20, 10)))
     crm.load([record])
-    report = run_sync(_services(crm, ma, InMemoryState()), as_of=AS_OF, dry_run=True)
+    report = run_sync(_services(crm, ma, FakeRunState()), as_of=AS_OF, dry_run=True)
 
     entry = _clock(report, record["Id"])
     assert entry.started_at == at(20, 10) and not entry.started_estimated
@@ -96,7 +96,7 @@ def test_the_sla_start_a_sync_reports_is_the_one_the_next_plan_reports(make_stat
 # --- as-of instants and the wall clock -----------------------------------------------------------------------
 
 
-def _one_mis_staged_lead() -> tuple[InMemorySystem, InMemorySystem]:
+def _one_mis_staged_lead() -> tuple[FakeSystem, FakeSystem]:
     crm, ma = _systems()
     record, history = sf_lead("00Q000000000001AAA", "Open - Not Contacted", "a@example.com", entered=at(2))
     crm.load([record])
@@ -211,6 +211,6 @@ def test_an_out_of_range_date_is_quarantined_with_its_record_and_field_and_the_r
 
 def test_a_live_replay_as_of_the_future_reads_up_to_the_wall_clock_and_one_before_2000_reads_nothing() -> None:
     crm, ma = _one_mis_staged_lead()
-    services = _services(crm, ma, InMemoryState())
+    services = _services(crm, ma, FakeRunState())
     assert len(replay(services, FUTURE).outcomes) == 1
     assert replay(services, datetime(1990, 1, 1, tzinfo=UTC)).outcomes == {}

@@ -21,7 +21,8 @@ from prefect.utilities.callables import parameter_schema
 from prefect.utilities.schema_tools.validation import ValidationError, validate
 from pydantic import TypeAdapter
 
-from flows.deployments.backfill import ISO_INSTANT, backfill
+from flows.deployments.backfill import backfill
+from flows.deployments.parameters import ISO_INSTANT
 from tests.conftest import REPO
 
 DEPLOYMENTS = yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from connectors.memory import InMemorySystem
-from connectors.memory_state import InMemoryState
+from connectors.fakes.state import FakeRunState
+from connectors.fakes.system import FakeSystem
 from connectors.settings import RunSettings
-from flows.cli.explain import render_story
+from flows.render.story import render_story
 from flows.runs.explain import LeadNotFoundError, explain_lead
 from flows.runs.impact import run_impact
 from flows.runs.services import Services, SystemPorts
@@ -29,16 +29,16 @@ AS_OF = datetime(2026, 11, 23, 15, tzinfo=UTC)
 ONE_PER_RULE = list({s.rule: s for s in reversed(SCENARIOS) if s.sf is not None or s.hs is not None}.values())
 
 
-def _ports(system: InMemorySystem) -> SystemPorts:
+def _ports(system: FakeSystem) -> SystemPorts:
     return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system)
 
 
-def _services(definition: Any, crm: InMemorySystem, ma: InMemorySystem, state: Any) -> Services:
+def _services(definition: Any, crm: FakeSystem, ma: FakeSystem, state: Any) -> Services:
     return Services(definition, {"salesforce": _ports(crm), "hubspot": _ports(ma)}, state, RunSettings())
 
 
-def _load(scenario: Scenario) -> tuple[InMemorySystem, InMemorySystem]:
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+def _load(scenario: Scenario) -> tuple[FakeSystem, FakeSystem]:
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     if scenario.sf is not None:
         record, history = scenario.sf
         crm.load([record])
@@ -58,7 +58,7 @@ def test_every_resolution_rule_is_explained() -> None:
 @pytest.mark.parametrize("scenario", ONE_PER_RULE, ids=lambda s: s.rule)
 def test_explain_returns_the_rule_and_the_evidence_that_decided(scenario: Scenario) -> None:
     crm, ma = _load(scenario)
-    services = _services(scenario.definition, crm, ma, InMemoryState())
+    services = _services(scenario.definition, crm, ma, FakeRunState())
     identifier = scenario.sf[0]["Id"] if scenario.sf is not None else str(scenario.hs["id"])  # type: ignore[index]
 
     story = explain_lead(services, identifier, AS_OF).as_dict()
@@ -79,12 +79,12 @@ def test_explain_returns_the_rule_and_the_evidence_that_decided(scenario: Scenar
 
 
 def test_explain_by_email_finds_both_records_and_our_past_writes() -> None:
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     record, history = sf_lead("00Q000000000000001", "Open - Not Contacted", "grace@example.com", entered=at(2))
     crm.load([record])
     crm.history[record["Id"]] = history
     ma.load([hs_contact("700", "marketingqualifiedlead", "grace@example.com", score=75, entered=at(5))])
-    state = InMemoryState()
+    state = FakeRunState()
     services = _services(compiled(), crm, ma, state)
     run_sync(services, as_of=AS_OF, dry_run=False)
 
@@ -98,13 +98,13 @@ def test_explain_by_email_finds_both_records_and_our_past_writes() -> None:
 
 
 def test_explain_finds_every_record_of_a_duplicated_person_and_says_the_sync_leaves_them_alone() -> None:
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     for record_id in ("00Q000000000000001", "00Q000000000000002"):
         record, history = sf_lead(record_id, "Open - Not Contacted", "twin@example.com", entered=at(2))
         crm.load([record])
         crm.history[record_id] = history
     ma.load([hs_contact("700", "marketingqualifiedlead", "twin@example.com", score=75, entered=at(5))])
-    services = _services(compiled(), crm, ma, InMemoryState())
+    services = _services(compiled(), crm, ma, FakeRunState())
     synced = run_sync(services, as_of=AS_OF, dry_run=True)
     assert synced.corrections == [] and [d.email for d in synced.duplicates] == ["twin@example.com"]
 
@@ -139,7 +139,7 @@ SCORES = [10, 45, 49, 50, 55, 64, 69, 70, 71, 90]
 
 def _population(make_state: Callable[[], Any]) -> tuple[Services, Any, dict[tuple[str, str], float]]:
     """Leads at inquiry in the CRM whose HubSpot twin is a plain lead with a score, plus MQLs with a score."""
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     scores: dict[tuple[str, str], float] = {}
     for n, score in enumerate(SCORES + SCORES):
         status = "Open - Not Contacted" if n < len(SCORES) else "Marketing Qualified"
@@ -210,13 +210,13 @@ def test_impact_right_after_a_sync_starts_from_what_the_sync_wrote(make_state: C
 def _one_person(status: str, email: str, lifecycle: str | None = None, score: int | None = None,
                 entered: datetime | None = None) -> Services:
     """Lead 00Q000000000000001 at `status` (entered on the 2nd) and, with a `lifecycle`, its HubSpot contact 700."""
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     record, history = sf_lead("00Q000000000000001", status, email, entered=at(2))
     crm.load([record])
     crm.history[record["Id"]] = history
     if lifecycle is not None:
         ma.load([hs_contact("700", lifecycle, email, score=score, entered=entered)])
-    return _services(compiled(), crm, ma, InMemoryState())
+    return _services(compiled(), crm, ma, FakeRunState())
 
 
 def test_explain_says_why_a_violating_lead_stays_without_borrowing_a_lower_stages_criteria() -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from connectors.memory import InMemorySystem
-from connectors.memory_state import InMemoryState
+from connectors.fakes.state import FakeRunState
+from connectors.fakes.system import FakeSystem
 from connectors.settings import RunSettings
 from connectors.store.sql_state import open_run_state
 from flows.cli.app import app
@@ -35,7 +35,7 @@ STATUSES = {"Open - Not Contacted": "inquiry", "Marketing Qualified": "mql", "Sa
             "Recycled": "recycled", "Closed - Not Converted": "disqualified", "Banana Split": "(none)"}
 
 
-def _ports(system: InMemorySystem) -> SystemPorts:
+def _ports(system: FakeSystem) -> SystemPorts:
     return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system)
 
 
@@ -43,7 +43,7 @@ class World:
     """Leads in the in-memory systems, replayed from a state store after one dry-run sync."""
 
     def __init__(self, state: Any) -> None:
-        self.crm, self.ma, self.state = InMemorySystem("salesforce"), InMemorySystem("hubspot"), state
+        self.crm, self.ma, self.state = FakeSystem("salesforce"), FakeSystem("hubspot"), state
 
     def lead(self, record_id: str, status: str, email: str) -> None:
         record, history = sf_lead(record_id, status, email, entered=at(2))
@@ -102,7 +102,7 @@ def _between_thresholds(state: Any, people: int) -> World:
 
 class TestFunnelOrder:
     def test_the_transition_matrix_follows_the_definitions_funnel_with_none_last(self) -> None:
-        summary = _every_stage(InMemoryState()).impact(compiled())
+        summary = _every_stage(FakeRunState()).impact(compiled())
 
         assert [m["from"] for m in summary["transition_matrix"]] == FUNNEL
         assert summary["stage_order"]["current"][-1] == "(none)"
@@ -112,7 +112,7 @@ class TestFunnelOrder:
         assert rows == FUNNEL
 
     def test_the_none_row_is_explained_under_the_matrix(self) -> None:
-        summary = _every_stage(InMemoryState()).impact(compiled())
+        summary = _every_stage(FakeRunState()).impact(compiled())
 
         text = impact_markdown(summary)
 
@@ -122,7 +122,7 @@ class TestFunnelOrder:
 
 class TestRenames:
     def test_a_pure_key_rename_is_reported_as_a_rename_not_as_stage_changes(self) -> None:
-        world = _every_stage(InMemoryState())
+        world = _every_stage(FakeRunState())
         mqls = 2
 
         summary = world.impact(_compiled(_definition(*RENAMED)))
@@ -137,7 +137,7 @@ class TestRenames:
         assert "| resolved stage changes (renames excluded) | 0 |" in text
 
     def test_a_renamed_key_whose_criteria_changed_is_a_real_stage_change(self) -> None:
-        world = _between_thresholds(InMemoryState(), 3)
+        world = _between_thresholds(FakeRunState(), 3)
 
         summary = world.impact(_compiled(_definition(*RENAMED, *STRICTER)))
 
@@ -146,7 +146,7 @@ class TestRenames:
 
 class TestOneIdPerPerson:
     def test_a_violation_on_the_hubspot_record_counts_for_the_persons_salesforce_lead(self) -> None:
-        world = World(InMemoryState())
+        world = World(FakeRunState())
         world.lead("00Q000000000000001", "Open - Not Contacted", "grace@example.com")
         world.contact("700", "marketingqualifiedlead", "grace@example.com", score=55)  # meets 50, not 70
 
@@ -159,7 +159,7 @@ class TestOneIdPerPerson:
 
     def test_a_contact_linked_by_a_15_character_lead_id_is_told_under_the_leads_18_character_id(self) -> None:
         lead_id = "00Q5g00000AbCdEEAV"  # the 18-character form of 00Q5g00000AbCdE
-        world = World(InMemoryState())
+        world = World(FakeRunState())
         world.lead(lead_id, "Open - Not Contacted", "ada@work.example")
         world.contact("701", "marketingqualifiedlead", "ada@home.example", score=55, sf_id=lead_id[:15])
 
@@ -174,7 +174,7 @@ class TestOneIdPerPerson:
 
 class TestEveryAffectedLead:
     def test_json_lists_every_affected_lead_with_fixed_keys(self) -> None:
-        summary = _between_thresholds(InMemoryState(), 30).impact(_compiled(_definition(*STRICTER)))
+        summary = _between_thresholds(FakeRunState(), 30).impact(_compiled(_definition(*STRICTER)))
 
         assert summary["leads_changed"]["count"] == len(summary["leads_changed"]["ids"]) == 30
         assert len(summary["affected_leads"]) == 30
@@ -183,7 +183,7 @@ class TestEveryAffectedLead:
         assert {lead["proposed_stage"] for lead in summary["affected_leads"]} == {"inquiry"}
 
     def test_markdown_shows_a_capped_table_and_says_how_to_get_every_lead(self) -> None:
-        summary = _between_thresholds(InMemoryState(), 30).impact(_compiled(_definition(*STRICTER)))
+        summary = _between_thresholds(FakeRunState(), 30).impact(_compiled(_definition(*STRICTER)))
 
         text = impact_markdown(summary, shown=25)
 

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
-from flows.cli.explain import render_story
+from connectors.settings import RunSettings
+from flows.render.plan import plan_document
+from flows.render.story import render_story
 from flows.runs.explain import explain_lead
 from flows.runs.notify import breach_line, notify_breaches
 from flows.runs.owner_names import NAME_TTL, resolve_owner_names
-from flows.render.plan import plan_document
 from flows.runs.sla_sweep import run_sla_sweep
 from flows.runs.sync import run_sync
+from flows.wiring import notifier
 from tests.flows.test_backfill_sweep_provision_revert import three_mqls_synced_at_closing_time
 from tests.flows.test_sync_run import AS_OF, _world
 
@@ -113,15 +115,15 @@ def inbox() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 @pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # apprise's own import
 def test_the_sweep_names_the_breached_leads_owners_in_the_notification_and_its_json(
-        make_state: Callable[[], Any], inbox: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch) -> None:
+        make_state: Callable[[], Any], inbox: tuple[str, list[dict[str, Any]]]) -> None:
     services, crm, _ = _breaching_world(make_state)
     url, received = inbox
-    monkeypatch.setenv("LEADSYNC_NOTIFY_URLS", url)
+    notify = notifier(RunSettings(notify_urls=url))  # as the sla-sweep flow builds it
 
     sweep = run_sla_sweep(services, as_of=AS_OF + timedelta(hours=5))
 
     assert sweep.report.new_breaches == 1 and sweep.report.owner_names == {ADA: "Ada Lovelace"}
-    assert notify_breaches(sweep.report)
+    assert notify_breaches(sweep.report, notify)
     assert len(received) == 1 and f"owner Ada Lovelace ({ADA})" in received[0]["message"]
     entry = plan_document(sweep.report)["sla"][0]
     assert (entry["owner_id"], entry["owner_name"]) == (ADA, "Ada Lovelace")
@@ -130,15 +132,15 @@ def test_the_sweep_names_the_breached_leads_owners_in_the_notification_and_its_j
 
 @pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # apprise's own import
 def test_the_notification_lists_the_new_breaches_only(
-        make_state: Callable[[], Any], inbox: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch) -> None:
+        make_state: Callable[[], Any], inbox: tuple[str, list[dict[str, Any]]]) -> None:
     services, _ = three_mqls_synced_at_closing_time(make_state)  # the first lead is breached and flagged already
     url, received = inbox
-    monkeypatch.setenv("LEADSYNC_NOTIFY_URLS", url)
+    notify = notifier(RunSettings(notify_urls=url))  # as the sla-sweep flow builds it
 
     sweep = run_sla_sweep(services, as_of=datetime(2026, 11, 24, 17, 5, tzinfo=UTC))  # the second lead breaches
 
     assert sweep.states.get("breached") == 2 and sweep.report.new_breaches == 1
-    assert notify_breaches(sweep.report)
+    assert notify_breaches(sweep.report, notify)
     message = received[0]["message"]
     assert "00Q000000000000001" in message and "00Q000000000000000" not in message, message
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from connectors.errors import RunLockedError
-from connectors.memory import InMemorySystem
-from connectors.memory_state import InMemoryState
+from connectors.fakes.state import FakeRunState
+from connectors.fakes.system import FakeSystem
 from connectors.settings import RunSettings
 from flows.render.plan import plan_document
 from flows.runs.services import Services, SystemPorts
@@ -21,14 +21,14 @@ from tests.flows.conftest import audit_statuses
 AS_OF = datetime(2026, 11, 23, 15, tzinfo=UTC)
 
 
-def _ports(system: InMemorySystem) -> SystemPorts:
+def _ports(system: FakeSystem) -> SystemPorts:
     return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system, owners=system)
 
 
-def _world(make_state: Callable[[], Any] = InMemoryState, people: int = 4, **settings: object
-           ) -> tuple[Services, InMemorySystem, InMemorySystem, Any]:
+def _world(make_state: Callable[[], Any] = FakeRunState, people: int = 4, **settings: object
+           ) -> tuple[Services, FakeSystem, FakeSystem, Any]:
     """`people` leads at inquiry in Salesforce that HubSpot already calls MQL (score 70): each needs a correction."""
-    crm, ma = InMemorySystem("salesforce"), InMemorySystem("hubspot")
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     for n in range(people):
         record, history = sf_lead(f"00Q{n:015d}", "Open - Not Contacted", f"p{n}@example.com", entered=at(2))
         crm.load([record])
@@ -124,7 +124,7 @@ def test_a_crash_after_the_write_is_settled_as_applied_and_never_written_again(m
 
 
 def test_an_sla_breach_is_flagged_once_and_cleared_when_worked(make_state: Callable[[], Any]) -> None:
-    services, crm, ma, state = _world(make_state, people=1)
+    services, crm, _ma, _state = _world(make_state, people=1)
     crm.records["00Q000000000000000"]["Status"] = "Marketing Qualified"
     crm.history["00Q000000000000000"][0]["NewValue"] = "Marketing Qualified"
 
@@ -141,9 +141,8 @@ def test_an_sla_breach_is_flagged_once_and_cleared_when_worked(make_state: Calla
 
 def test_a_second_run_of_the_same_kind_is_refused_while_one_holds_the_lock(make_state: Callable[[], Any]) -> None:
     services, _, _, state = _world(make_state, people=1)
-    with state.lock("sync", "another-run", ttl=None):  # type: ignore[arg-type]
-        with pytest.raises(RunLockedError):
-            run_sync(services, as_of=AS_OF, dry_run=False)
+    with state.lock("sync", "another-run", ttl=None), pytest.raises(RunLockedError):  # type: ignore[arg-type]
+        run_sync(services, as_of=AS_OF, dry_run=False)
 
 
 def test_a_dry_run_reports_what_the_guards_would_do_to_the_real_run(make_state: Callable[[], Any]) -> None:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from table import Row
-from world import environ
+from world import settings_from
 
 from connectors.definition_files import load_definition
-from mapping.definition.compiled import CompiledDefinition, compile_definition
 from mapping.convert import excerpt
+from mapping.definition.compiled import CompiledDefinition, compile_definition
 from mapping.errors import DefinitionError
 from mapping.match import match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
@@ -459,7 +459,8 @@ def sandbox_row(full: bool) -> Row:
     rng = random.Random(62)
     garbage = 60 if full else 12
     with tempfile.TemporaryDirectory(prefix="leadsync-bad-") as scratch, \
-            run_sandbox(leads=400 if full else 60, seed=16, definitions=DEFINITIONS, provisioned=True) as handle:
+            run_sandbox(leads=400 if full else 60, seed=16, definition=compile_definition(load_definition(DEFINITIONS)),
+                        provisioned=True) as handle:
         handle.salesforce.load_leads(_garbage_leads("Garbage", garbage, rng))
         injected_leads, injected_contacts = _injection_pairs(9_000_000)
         handle.salesforce.load_leads(injected_leads)
@@ -484,9 +485,9 @@ def _sync_garbage(handle: Any, env: Mapping[str, str]) -> tuple[dict[str, Any], 
 
     figures: dict[str, Any] = {"dry_run": "-", "real_run": "-", "crashes": 0}
     note = ""
-    with environ(env), SoqlRecorder().installed() as soql:
+    with SoqlRecorder().installed() as soql:
         try:
-            with open_services() as services:
+            with open_services(settings_from(env)) as services:
                 dry = run_sync(services, as_of=datetime.now(UTC), dry_run=True)
                 real = run_sync(services, as_of=datetime.now(UTC), dry_run=False, allow_mass_change=True)
                 lookups, inflated = _exact_lookups(services, (*INJECTIONS, *INJECTION_EMAILS), _expected_matches(handle))

@@ -17,8 +17,8 @@ from typing import Any
 from table import Row
 from world import World, world
 
-from sandbox.runtime import Fault, FaultKind
 from flows.runs.sync import RunReport, write_failures
+from sandbox.runtime import Fault, FaultKind
 
 PERMANENT = {"FIELD_CUSTOM_VALIDATION_EXCEPTION", "CANNOT_UPDATE_CONVERTED_LEAD", "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"}
 

@@ -229,7 +229,7 @@ def run_logged(command: list[str], env: Mapping[str, str], log: Path, timeout: f
 
 @contextmanager
 def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
-    """os.environ with every LEADSYNC_* replaced by `values`, restored afterwards (open_services reads it)."""
+    """os.environ with every LEADSYNC_* replaced by `values`, restored afterwards (load_settings reads it)."""
     saved = dict(os.environ)
     for name in [n for n in os.environ if n.startswith("LEADSYNC_")]:
         del os.environ[name]
@@ -305,6 +305,7 @@ def salesforce_password_env(handle: Any, password: str) -> dict[str, str]:
 def failing_logins(handle: Any, canaries: Canaries, out: Path) -> list[str]:
     """Refused logins through the wiring and the connectors; their text goes to files. Problems found, if any."""
     from connectors.definition_files import load_definition
+    from connectors.environment import load_settings
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.ports import TimeWindow
     from connectors.settings import HubSpotSettings
@@ -317,7 +318,7 @@ def failing_logins(handle: Any, canaries: Canaries, out: Path) -> list[str]:
              "LEADSYNC_DATABASE_URL": f"sqlite:///{out}/state.db"}
 
     def wiring() -> None:
-        with patched_environ(wrong), open_services(DEFINITIONS):
+        with patched_environ(wrong), open_services(load_settings(), DEFINITIONS):
             pass
 
     def hubspot() -> None:
@@ -346,13 +347,15 @@ def row(name: str, canaries: Named, roots: list[Path], problems: list[str], **ev
 def cli_row(tmp: Path, canaries: Canaries) -> tuple[Row, Row]:
     """`leadsync plan` (session) and `sync` (password login) against a sandbox expecting canaries, `leadsync sandbox
     serve`'s stderr, and failed logins (CLI, wiring, connector)."""
+    from connectors.definition_files import load_definition
+    from mapping.definition.compiled import compile_definition
     from sandbox.launch import SandboxSecrets, run_sandbox
 
     cli, auth = tmp / "cli", tmp / "auth"
     auth.mkdir(parents=True)
     env = base_env(tmp, canaries)
     problems: list[str] = []
-    with run_sandbox(leads=FAST_LEADS, seed=7, definitions=DEFINITIONS,
+    with run_sandbox(leads=FAST_LEADS, seed=7, definition=compile_definition(load_definition(DEFINITIONS)),
                      secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
         run_env = {**env, "LEADSYNC_DATABASE_URL": f"sqlite:///{cli}/state.db", "LEADSYNC_DEFINITIONS": str(DEFINITIONS)}
         tokens = len(handle.salesforce.state.tokens)
@@ -394,12 +397,14 @@ def demo_row(tmp: Path, canaries: Canaries) -> Row:
 
 def prefect_failure_row(tmp: Path, canaries: Canaries) -> Row:
     """The Prefect `sync` flow failing its Salesforce login: the traceback lands in Prefect's log table."""
+    from connectors.definition_files import load_definition
+    from mapping.definition.compiled import compile_definition
     from sandbox.launch import SandboxSecrets, run_sandbox
 
     work = tmp / "flow-failure"
     env = base_env(work, canaries)
     script = "from flows.deployments.sync import sync; sync(dry_run=True)"
-    with run_sandbox(leads=FAST_LEADS, seed=7, definitions=DEFINITIONS,
+    with run_sandbox(leads=FAST_LEADS, seed=7, definition=compile_definition(load_definition(DEFINITIONS)),
                      secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
         wrong = {**env, **salesforce_password_env(handle, canaries.wrong_password),
                  "LEADSYNC_DATABASE_URL": f"sqlite:///{work}/state.db"}
@@ -420,10 +425,10 @@ def canary_people_sandbox(canaries: Canaries, leads: LeadCanaries) -> Iterator[t
     from dataclasses import replace
 
     from connectors.definition_files import load_definition
+    from mapping.definition.compiled import compile_definition
     from sandbox.hubspot import HubSpotSandbox
     from sandbox.launch import SandboxHandle, SandboxSecrets, add_definition_schema
     from sandbox.salesforce import SalesforceSandbox
-    from mapping.definition.compiled import compile_definition
 
     chosen = SandboxSecrets.from_env(canaries.sandbox_env())
     sf = SalesforceSandbox(seed=7, credentials=replace(chosen.salesforce))
@@ -441,9 +446,9 @@ def session_expiry_text(handle: Any, leads: LeadCanaries) -> tuple[str | None, s
     renewed, so it fails at once); the exception's type name and its whole text."""
     from connectors.definition_files import load_definition
     from connectors.salesforce.connector import SalesforceConnector
-    from sandbox.runtime import Fault, FaultKind
     from connectors.settings import SalesforceSettings
     from mapping.definition.compiled import compile_definition
+    from sandbox.runtime import Fault, FaultKind
 
     settings = SalesforceSettings(instance_url=handle.sf.instance_url, session_id=handle.sf.session_id,
                                   ca_bundle=handle.sf.ca_bundle)
@@ -528,31 +533,33 @@ def tests_row(tmp: Path, canaries: Canaries) -> Row:
 
 def rerecord(work: Path, env: Mapping[str, str]) -> list[str]:
     """Re-record the connector cassettes into `work`/cassettes (LEADSYNC_RECORD=1); problems, if any."""
-    before = {p: p.read_bytes() for p in CASSETTES.glob("*.yaml")}
+    before = {p: p.read_bytes() for p in CASSETTES.rglob("*.yaml")}
     env = {**env, "PYTHONPATH": str(HERE), "LEADSYNC_RECORD": "1", CASSETTES_ENV: str(work / "cassettes")}
-    command = [str(BIN / "python"), "-m", "pytest", "tests/contract/test_connector_cassettes.py", "-rA",
+    command = [str(BIN / "python"), "-m", "pytest", "tests/contract/ports", "-k", "cassette]", "-rA",
                "-p", "no:cacheprovider", f"--basetemp={work / 'pytest'}", "-p", "secrets_canary"]
     code, _ = run_logged(command, env, work / "pytest.log", 600)
     problems = [f"re-recording exited {code}"] * (code != 0) + _restore(before)
-    return problems + ["no cassette re-recorded"] * (not any((work / "cassettes").glob("*.yaml")))
+    return problems + ["no cassette re-recorded"] * (not any((work / "cassettes").rglob("*.yaml")))
 
 
 def cassettes_row(tmp: Path, canaries: Canaries) -> Row:
     """The committed cassettes, and the connector cassettes re-recorded against a sandbox expecting the canaries."""
     work = tmp / "record"
     problems = rerecord(work, base_env(work, canaries))
-    recorded = len(list((work / "cassettes").glob("*.yaml")))
-    return row("cassettes", canaries, [work, CASSETTES], problems, committed=len(list(CASSETTES.glob("*.yaml"))),
+    recorded = len(list((work / "cassettes").rglob("*.yaml")))
+    return row("cassettes", canaries, [work, CASSETTES], problems, committed=len(list(CASSETTES.rglob("*.yaml"))),
                rerecorded=recorded)
 
 
 def password_org_cassettes_row(tmp: Path, canaries: Canaries) -> Row:
     """Re-recording "against a real org" (LEADSYNC_SALESFORCE_USERNAME set): a canary-expecting sandbox behind
-    username + password + security token login, the way test_connector_cassettes.py takes real credentials."""
+    username + password + security token login, the way the cassette worlds (tests/contract/ports) take real credentials."""
+    from connectors.definition_files import load_definition
+    from mapping.definition.compiled import compile_definition
     from sandbox.launch import SandboxSecrets, run_sandbox
 
     work = tmp / "record-password-org"
-    with run_sandbox(leads=300, seed=21, provisioned=True, definitions=DEFINITIONS,
+    with run_sandbox(leads=300, seed=21, provisioned=True, definition=compile_definition(load_definition(DEFINITIONS)),
                      secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
         env = {**base_env(work, canaries), **salesforce_password_env(handle, canaries.password),
                "REQUESTS_CA_BUNDLE": handle.facts()["salesforce"]["ca_bundle"]}
@@ -561,7 +568,7 @@ def password_org_cassettes_row(tmp: Path, canaries: Canaries) -> Row:
         logins = len(handle.salesforce.state.tokens) - tokens
     problems += ["no successful password login with the canary"] * (logins < 1)
     return row("cassettes, password-login org", canaries, [work], problems, logins=logins,
-               rerecorded=len(list((work / "cassettes").glob("*.yaml"))))
+               rerecorded=len(list((work / "cassettes").rglob("*.yaml"))))
 
 
 def _restore(before: Mapping[Path, bytes]) -> list[str]:

@@ -25,6 +25,8 @@ from secrets_canary import (
 )
 from table import render
 
+from connectors.definition_files import load_definition
+from mapping.definition.compiled import compile_definition
 from sandbox.launch import SandboxHandle, SandboxSecrets, run_sandbox
 from sandbox.salesforce import Credentials
 
@@ -60,7 +62,8 @@ def test_the_grep_finds_a_planted_canary_in_every_form(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def canary_world() -> Any:
     canaries = Canaries.fresh()
-    with run_sandbox(empty=True, definitions=DEFINITIONS, secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
+    with run_sandbox(empty=True, definition=compile_definition(load_definition(DEFINITIONS)),
+                     secrets=SandboxSecrets.from_env(canaries.sandbox_env())) as handle:
         yield canaries, handle
 
 

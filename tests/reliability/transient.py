@@ -16,9 +16,9 @@ from table import Row
 from world import AS_OF, World, differences, duplicates, world
 
 from connectors.errors import AuthError
-from sandbox.runtime import Fault, FaultKind
 from flows.runs.services import CRM, MA
 from flows.runs.sync import run_sync
+from sandbox.runtime import Fault, FaultKind
 
 
 def run(full: bool) -> list[Row]:

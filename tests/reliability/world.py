@@ -1,4 +1,4 @@
-"""A reliability world: both emulators, a state store and the environment a run reads, plus what to compare.
+"""A reliability world: both emulators, a state store and the settings a run gets, plus what to compare.
 
 Every scenario compares a run under trouble with a fault-free run on the same seed: the final stage values in
 both systems, the SLA flag Tasks, the applied writes in the audit log, and the emulators' journal of every write
@@ -22,11 +22,14 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from sandbox.launch import SandboxHandle, run_sandbox
-from sandbox.runtime import Fault, FaultKind
+from connectors.definition_files import load_definition
+from connectors.settings import HubSpotSettings, RunSettings, SalesforceSettings, Settings, build
 from flows.runs.services import CRM, Services
 from flows.runs.sync import RunReport, run_sync
 from flows.wiring import open_services
+from mapping.definition.compiled import compile_definition
+from sandbox.launch import SandboxHandle, run_sandbox
+from sandbox.runtime import Fault, FaultKind
 
 LEADSYNC = str(Path(sys.executable).with_name("leadsync"))
 
@@ -61,7 +64,7 @@ class World:
 
     @contextmanager
     def services(self) -> Iterator[Services]:
-        with environ(self.env), open_services() as services:
+        with open_services(settings_from(self.env)) as services:
             yield services
 
     def inject_transient(self, rate: float) -> None:
@@ -110,7 +113,8 @@ def against_reference(prefix: str, leads: int, trial: Callable[[World, dict[str,
 def world(tmp: Path, leads: int, seed: int = 7, **env: str) -> Iterator[World]:
     """A seeded sandbox and a fresh SQLite state store; `env` adds or overrides LEADSYNC_* variables."""
     tmp.mkdir(parents=True, exist_ok=True)
-    with run_sandbox(leads=leads, seed=seed, definitions=DEFINITIONS, now=SEEDED_AT, provisioned=True) as handle:
+    with run_sandbox(definition=compile_definition(load_definition(DEFINITIONS)), leads=leads, seed=seed, now=SEEDED_AT,
+                     provisioned=True) as handle:
         database_url = f"sqlite:///{tmp}/state-{uuid.uuid4().hex[:8]}.db"
         variables = {**handle.env(), "LEADSYNC_DATABASE_URL": database_url, "LEADSYNC_DEFINITIONS": str(DEFINITIONS),
                      "REQUESTS_CA_BUNDLE": handle.facts()["salesforce"]["ca_bundle"],
@@ -119,18 +123,16 @@ def world(tmp: Path, leads: int, seed: int = 7, **env: str) -> Iterator[World]:
         yield World(handle, database_url, variables)
 
 
-@contextmanager
-def environ(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def settings_from(variables: Mapping[str, str]) -> Settings:
+    """The settings object these LEADSYNC_* variables configure: what `load_settings()` reads from an environment
+    holding them (a run in this process gets it passed in; a `leadsync` process gets the variables)."""
+    def fields(model: type[RunSettings | SalesforceSettings | HubSpotSettings]) -> dict[str, str]:
+        prefix = str(model.model_config.get("env_prefix", ""))
+        named = {name[len(prefix):].lower(): value for name, value in variables.items() if name.startswith(prefix)}
+        return {name: value for name, value in named.items() if name in model.model_fields}
+
+    return Settings(build(RunSettings, **fields(RunSettings)), build(SalesforceSettings, **fields(SalesforceSettings)),
+                    build(HubSpotSettings, **fields(HubSpotSettings)))
 
 
 def stages(handle: SandboxHandle) -> dict[tuple[str, str], tuple[str, ...]]:

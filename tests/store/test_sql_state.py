@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from connectors.errors import RunLockedError
-from connectors.ports import CachedOwnerName, Hold
+from connectors.ports import CachedOwnerName
 from connectors.store import schema
 from connectors.store.sql_state import SqlRunState, open_run_state
 from mapping.sla import Observed
@@ -83,23 +83,6 @@ def test_a_version_three_database_gains_the_owner_name_cache_and_keeps_its_rows(
     store.close()
 
 
-def test_owner_names_are_cached_per_system_misses_included_and_refreshed_in_place(store_url: str) -> None:
-    store = open_run_state(store_url)
-    first, later = datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 24, 10, tzinfo=UTC)
-    store.save_owner_names("salesforce", {"005A": "Ada Lovelace", "005B": None}, first)  # None: not known there
-    store.save_owner_names("hubspot", {"005A": "Someone Else", "70001": "Grace Hopper"}, first)
-
-    assert store.owner_names("salesforce", ["005A", "005B", "005C"]) == {
-        "005A": CachedOwnerName("Ada Lovelace", first), "005B": CachedOwnerName(None, first)}
-
-    store.save_owner_names("salesforce", {"005A": "Ada King", "005B": "x" * 300}, later)
-    cached = store.owner_names("salesforce", ["005A", "005B"])
-    assert cached["005A"] == CachedOwnerName("Ada King", later) and cached["005A"].fetched_at.tzinfo is not None
-    assert cached["005B"].name == "x" * 255  # a name longer than the column is cut, never an error
-    assert store.owner_names("hubspot", ["70001"]) == {"70001": CachedOwnerName("Grace Hopper", first)}
-    store.close()
-
-
 def test_instants_come_back_utc_aware(store_url: str) -> None:
     store = open_run_state(store_url)
     from mapping.match import LeadPair, LinkKind
@@ -118,12 +101,13 @@ def _race(store: SqlRunState, rounds: int) -> list[int]:
     """Threads with their own connections race for one lock per round; count the winners."""
     winners = []
     for round_number in range(rounds):
-        won = []
+        won: list[str] = []
         barrier = threading.Barrier(4)
 
-        def contend(name: str) -> None:
+        def contend(name: str, barrier: threading.Barrier = barrier, kind: str = f"race-{round_number}",
+                    won: list[str] = won) -> None:
             barrier.wait()
-            if store._acquire(f"race-{round_number}", name, timedelta(minutes=5)):
+            if store._acquire(kind, name, timedelta(minutes=5)):
                 won.append(name)
 
         threads = [threading.Thread(target=contend, args=(f"worker-{n}",)) for n in range(4)]
@@ -189,10 +173,9 @@ def test_workers_starting_together_on_an_empty_database_all_migrate_it(store_url
 
 def test_a_held_lock_refuses_and_an_expired_one_is_taken_over(store_url: str) -> None:
     store = open_run_state(store_url)
-    with store.lock("sync", "first", timedelta(hours=1)):
-        with pytest.raises(RunLockedError, match="already in progress"):
-            with store.lock("sync", "second", timedelta(hours=1)):
-                pass
+    with store.lock("sync", "first", timedelta(hours=1)), pytest.raises(RunLockedError, match="already in progress"), \
+            store.lock("sync", "second", timedelta(hours=1)):
+        pass
     assert store._acquire("sweep", "crashed-worker", timedelta(seconds=-1))  # a lock its holder never released
     with store.lock("sweep", "next", timedelta(hours=1)):
         pass
@@ -206,25 +189,6 @@ def test_a_held_lock_is_kept_alive_by_its_heartbeat(store_url: str) -> None:
 
         time.sleep(1.2)  # twice the ttl: without the heartbeat another run could take over now
         assert not store._acquire("sync", "intruder", timedelta(seconds=0.6))
-    store.close()
-
-
-def test_holds_apply_under_their_definition_version_and_are_released_by_record_run_or_all(store_url: str) -> None:
-    store = open_run_state(store_url)
-    at = datetime(2026, 11, 23, 9, tzinfo=UTC)
-    store.hold([("salesforce", "00QA"), ("hubspot", "501")], "v1", "run-1", at)
-    store.hold([("salesforce", "00QB")], "v1", "run-2", at)
-
-    held = store.holds([("salesforce", "00QA"), ("salesforce", "00QB"), ("salesforce", "501")], "v1")
-    assert set(held) == {("salesforce", "00QA"), ("salesforce", "00QB")}  # the system is part of the key
-    assert held[("salesforce", "00QA")] == Hold("run-1", at, "v1")
-    assert store.holds([("salesforce", "00QA")], "v2") == {}  # a new definition version lifts the hold
-
-    assert store.release(keys=[("hubspot", "501")]) == [("hubspot", "501")]
-    assert store.release(run_id="run-2") == [("salesforce", "00QB")]
-    assert set(store.holds([("salesforce", "00QA"), ("salesforce", "00QB"), ("hubspot", "501")], "v1")) == {
-        ("salesforce", "00QA")}
-    assert store.release() == [("salesforce", "00QA")] and store.holds([("salesforce", "00QA")], "v1") == {}
     store.close()
 
 

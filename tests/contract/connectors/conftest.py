@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.hubspot import HubSpotSandbox, Switches as HubSpotSwitches
+from sandbox.hubspot import HubSpotSandbox
+from sandbox.hubspot import Switches as HubSpotSwitches
 from sandbox.salesforce import SalesforceSandbox
 from tests.factories import compiled
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.salesforce.connector import SalesforceConnector
-from sandbox.hubspot import HubSpotSandbox
-from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import HubSpotSettings, SalesforceSettings
 from mapping.plan import Correction
+from sandbox.hubspot import HubSpotSandbox
+from sandbox.salesforce import SalesforceSandbox
 from tests.contract.connectors.conftest import DEFAULT
 from tests.factories import compiled
 

@@ -1,8 +1,8 @@
-"""The HubSpot connector on the emulator: the 10,000 cap, batches, 207s, clear-then-set, options, faults, budget."""
+"""The HubSpot connector on the emulator, beyond the port contracts (tests/contract/ports): the 10,000 cap, search
+costs, faults, the limiter, budget."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,12 +13,9 @@ from connectors.errors import BudgetExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.search import Slice, ms, ms_ceil
 from connectors.ports import TimeWindow
-from sandbox.hubspot import HubSpotSandbox
 from connectors.settings import HubSpotSettings
-from mapping.plan import Correction
-from mapping.stage_diff import diff_stages
+from sandbox.hubspot import HubSpotSandbox
 from tests.contract.connectors.conftest import DEFAULT
-from tests.factories import compiled
 
 EVER = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1))
 STAMP = "2026-11-20T10:00:00.000Z"
@@ -77,53 +74,6 @@ def test_pulling_costs_one_search_per_two_hundred_contacts(hubspot) -> None:  # 
     assert sandbox.calls.snapshot()["hs.contacts.search"] == 5
 
 
-def test_batch_writes_report_a_207_failure_per_record(hubspot) -> None:  # type: ignore[no-untyped-def]
-    sandbox, served = hubspot
-    _contacts(sandbox, 150)
-    corrections = [Correction("hubspot", str(n), "lifecyclestage", "lead", "marketingqualifiedlead", "inquiry", "mql",
-                               "marketing_evidence", "r", "1") for n in range(1, 151)]
-    corrections.append(Correction("hubspot", "999999", "lifecyclestage", "lead", "marketingqualifiedlead", "inquiry",
-                                  "mql", "marketing_evidence", "r", "1"))
-    sandbox.calls.reset()
-    outcomes = _connector(served).writer.apply_corrections(corrections)
-    assert sandbox.calls.snapshot()["hs.contacts.batch_update"] == 2
-    failed = [o for o in outcomes if not o.ok]
-    assert [o.record_id for o in failed] == ["999999"] and sum(o.ok for o in outcomes) == 150
-
-
-def test_a_backward_lifecycle_move_is_cleared_then_set_in_two_requests(hubspot) -> None:  # type: ignore[no-untyped-def]
-    sandbox, served = hubspot
-    sandbox.load_contacts([{"id": "1", "email": "a@x.io", "lifecyclestage": "other"}])
-    clear = Correction("hubspot", "1", "lifecyclestage", "other", None, "parked", "warm", "side_stage_reentry", "r", "7",
-                       step=1)
-    set_value = replace(clear, after="marketingqualifiedlead", step=2)
-    sandbox.calls.reset()
-    # given in the wrong order on purpose: the writer sends the clear first, then the set
-    outcomes = _connector(served, compiled(_example())).writer.apply_corrections([set_value, clear])
-    assert all(o.ok for o in outcomes)
-    assert sandbox.calls.snapshot()["hs.contacts.batch_update"] == 2
-    assert sandbox.contact("1")["properties"]["lifecyclestage"] == "marketingqualifiedlead"  # type: ignore[index]
-
-
-def _example() -> Any:
-    from tests.factories import EXAMPLE
-
-    return EXAMPLE
-
-
-def test_options_are_added_with_the_whole_list_and_nothing_dropped(hubspot) -> None:  # type: ignore[no-untyped-def]
-    sandbox, served = hubspot
-    connector = _connector(served)
-    live = connector.picklist.read_picklist("hs_lead_status")
-    trimmed = [v for v in live if v.value not in ("BAD_TIMING", "UNQUALIFIED")]
-    diff = diff_stages(DEFAULT, "hubspot", "hs_lead_status", trimmed)
-    assert [v.value for v in diff.to_add] == ["BAD_TIMING", "UNQUALIFIED"]
-
-    assert connector.picklist.add_picklist_values(diff).ok
-    after = [v.value for v in connector.picklist.read_picklist("hs_lead_status")]
-    assert set(after) == {v.value for v in trimmed} | {"BAD_TIMING", "UNQUALIFIED"}
-
-
 @pytest.mark.parametrize("kind", ["rate_limit", "rate_limit_no_retry_after", "unavailable", "bad_gateway_html"])
 def test_transient_faults_are_retried(hubspot, kind: str) -> None:  # type: ignore[no-untyped-def]
     sandbox, served = hubspot
@@ -153,16 +103,3 @@ def test_the_budget_guard_stops_at_its_share_of_the_daily_limit(hubspot) -> None
         for n in range(1, 50):
             connector.source.read_records([str(n)])
     assert connector.budget.used_by_run <= 8  # 20% of 40
-
-
-def test_a_contact_stamped_in_the_millisecond_a_window_ends_is_in_that_window(hubspot) -> None:  # type: ignore[no-untyped-def]
-    sandbox, served = hubspot
-    stamp = datetime(2026, 11, 23, 15, 0, 7, 250_000, tzinfo=UTC)
-    sandbox.load_contacts([{"id": "1", "email": "c1@x.io", "lifecyclestage": "lead",
-                            "lastmodifieddate": "2026-11-23T15:00:07.250Z"}])
-    connector = _connector(served)
-    window = TimeWindow(datetime(2026, 11, 23, 15, tzinfo=UTC), stamp + timedelta(microseconds=400))
-
-    assert [c["id"] for page in connector.source.iter_changed(window) for c in page] == ["1"]
-    assert connector.source.count_changed(window) == 1
-    assert list(connector.source.iter_changed(TimeWindow(window.start, stamp))) == []

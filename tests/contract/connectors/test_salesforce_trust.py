@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from connectors.salesforce.connector import SalesforceConnector
-from sandbox.salesforce import SalesforceSandbox
 from connectors.settings import SalesforceSettings
 from mapping.stage_diff import diff_stages
+from sandbox.salesforce import SalesforceSandbox
 from tests.contract.connectors.conftest import DEFAULT
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.cli.explain import render_story
+from flows.render.story import render_story
 from flows.runs.notify import breach_line
 from flows.runs.owner_names import owner_keys, owner_label
 from flows.runs.services import system_of_id

@@ -14,9 +14,10 @@ from tests.factories import EXAMPLE, at, compiled, hs_contact, sf_lead, sf_stamp
 
 DEFAULT = compiled()
 EVALUATOR = SlaEvaluator(DEFAULT)
+EVENING = at(23, 15)
 
 
-def _plan(sf: tuple | None = None, hs: dict | None = None, now: datetime = at(23, 15), activities=(),
+def _plan(sf: tuple | None = None, hs: dict | None = None, now: datetime = EVENING, activities=(),
           first_observed=None, definition=DEFAULT):
     crm = [normalize_salesforce(sf[0], definition, history=sf[1], activities=activities)] if sf else []
     ma = [normalize_hubspot(hs, definition)] if hs else []

@@ -35,8 +35,8 @@ class Hub:
     def admin(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         url = f"{self.served.base_url}/__sandbox/{path}"
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http://127.0.0.1 only
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - http://127.0.0.1 only
+        request = urllib.request.Request(url, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=5) as response:
             raw = response.read()
             return response.status, json.loads(raw) if raw else None
 

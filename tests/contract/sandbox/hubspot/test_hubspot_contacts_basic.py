@@ -79,7 +79,7 @@ class TestReadOne:
         assert body["category"] == "OBJECT_NOT_FOUND" and body["status"] == "error" and body["correlationId"]
 
     def test_wrong_token_is_401_invalid_authentication(self, hub: Hub) -> None:
-        client = hubspot.HubSpot(access_token="wrong", host=hub.served.base_url)  # noqa: S106
+        client = hubspot.HubSpot(access_token="wrong", host=hub.served.base_url)
         with pytest.raises(UnauthorizedException) as caught:
             client.crm.contacts.basic_api.get_page()
         assert json.loads(caught.value.body)["category"] == "INVALID_AUTHENTICATION"

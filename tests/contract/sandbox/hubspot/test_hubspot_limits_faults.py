@@ -219,7 +219,7 @@ class TestAdminAndCounters:
 
 
 def test_serve_yields_base_url_and_token() -> None:
-    sandbox = HubSpotSandbox(access_token="pat-test")  # noqa: S106
+    sandbox = HubSpotSandbox(access_token="pat-test")
     with sandbox.serve() as served:
         client = hubspot.HubSpot(access_token=served.access_token, host=served.base_url)
         assert client.crm.contacts.basic_api.get_page().results == []

@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.salesforce.connector import SalesforceConnector
-from sandbox.launch import SandboxHandle, run_sandbox
 from connectors.settings import HubSpotSettings, SalesforceSettings
 from flows.cli.app import app
 from mapping.definition.compiled import CompiledDefinition
+from sandbox.launch import SandboxHandle, run_sandbox
 from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
 from tests.factories import compiled
 
@@ -32,7 +32,7 @@ def _connectors(handle: SandboxHandle, definition: CompiledDefinition) -> tuple[
 @pytest.mark.parametrize("directory", [DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS / "raw-warm-hot"], ids=["default", "raw-warm-hot"])
 def test_an_empty_sandbox_has_every_field_its_definition_maps_and_no_records(directory: Path) -> None:
     definition = compiled(directory)
-    with run_sandbox(empty=True, definitions=directory) as handle:
+    with run_sandbox(definition=definition, empty=True) as handle:
         salesforce, hubspot = _connectors(handle, definition)
         try:
             assert salesforce.source.fields and salesforce.source.missing_fields == ()
@@ -46,7 +46,7 @@ def test_an_empty_sandbox_has_every_field_its_definition_maps_and_no_records(dir
 
 def test_the_default_definition_runs_on_a_fresh_empty_sandbox_with_records_made_by_the_unmodified_clients(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with run_sandbox(empty=True, definitions=DEFAULT_DEFINITIONS) as handle:
+    with run_sandbox(definition=compiled(DEFAULT_DEFINITIONS), empty=True) as handle:
         session = requests.Session()
         session.verify, session.trust_env = str(handle.sf.ca_bundle), False  # trust_env: REQUESTS_CA_BUNDLE would win
         sf = Salesforce(instance_url=handle.sf.instance_url, session_id=handle.sf.session_id, session=session)

@@ -18,9 +18,9 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import PublicObjectSearchRequest
 from simple_salesforce import Salesforce
 
-from sandbox.population import UNMAPPED_VALUE, SeedMix, generate
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.records import ProblemKind
+from sandbox.population import UNMAPPED_VALUE, SeedMix, generate
 from tests.conftest import REPO
 from tests.factories import EXAMPLE, compiled
 

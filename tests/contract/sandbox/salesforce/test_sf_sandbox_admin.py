@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from simple_salesforce import Salesforce, SalesforceGeneralError
-import pytest
 
 from sandbox.salesforce import SalesforceConnection, SalesforceSandbox
 

@@ -1,7 +1,8 @@
-"""In-memory stand-ins for a Salesforce org and a HubSpot portal, implementing every port.
+"""A fake Salesforce org or HubSpot portal, in memory, implementing every system port.
 
-For fast tests of the orchestration above the connectors. They keep the vendors' raw record shapes and batch
-sizes, count calls, and expose state (`records`, `writes`) for assertions instead of mock call lists.
+For fast tests of the orchestration above the connectors. It keeps the vendors' raw record shapes and batch
+sizes, counts calls, and exposes state (`records`, `writes`) for assertions instead of mock call lists.
+tests/contract holds it to the same suites as the real connectors.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.errors import UnavailableError
@@ -22,10 +23,13 @@ from mapping.stage_diff import PicklistValue, StageDiff
 PAGE = {"salesforce": 2000, "hubspot": 200}
 WRITE_BATCH = {"salesforce": 200, "hubspot": 100}
 OWNER_BATCH = {"salesforce": 450, "hubspot": 500}  # ids in one SOQL IN list under its length cap; owners in a page
+# The precision a window is asked at: SOQL datetime literals are whole seconds, HubSpot's filters milliseconds.
+# The start is rounded down and the end up, as the connectors do, so a window keeps what was stamped in its end's tick.
+TICK = {"salesforce": timedelta(seconds=1), "hubspot": timedelta(milliseconds=1)}
 
 
 @dataclass
-class InMemorySystem:
+class FakeSystem:
     """One system's records, keyed by id. `fail_next[operation] = n` makes the next n calls of it fail."""
 
     system: str
@@ -69,15 +73,20 @@ class InMemorySystem:
         return found
 
     def find_by_emails(self, emails: Sequence[str]) -> list[RawRecord]:
-        wanted = {e.lower() for e in emails}
+        wanted = {self._email_key(e) for e in emails}
         found = []
         for _ in _chunks(list(wanted), WRITE_BATCH[self.system]):
             self._call("find")
         for record in self.records.values():
             email = self._values(record).get(self._email_field)
-            if isinstance(email, str) and email.strip().lower() in wanted:
+            if isinstance(email, str) and self._email_key(email) in wanted:
                 found.append(dict(record))
         return found
+
+    def _email_key(self, email: str) -> str:
+        """How the system compares emails: both ignore case; SOQL's `Email IN (…)` keeps surrounding spaces,
+        HubSpot's lookup by the email property does not."""
+        return email.lower() if self.system == "salesforce" else email.strip().lower()
 
     def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
         self._call("evidence")
@@ -135,6 +144,8 @@ class InMemorySystem:
         return list(self.picklists.get(field_name, []))
 
     def add_picklist_values(self, diff: StageDiff) -> WriteOutcome:
+        if diff.empty:  # nothing to add: no call, as the connectors
+            return WriteOutcome(diff.field, True)
         self._call("picklist_write")
         self.picklists[diff.field] = list(diff.full)
         return WriteOutcome(diff.field, True)
@@ -179,7 +190,8 @@ class InMemorySystem:
 
     def _in(self, window: TimeWindow, record: RawRecord) -> bool:
         modified = self._modified(record)
-        return modified is not None and window.start <= modified < window.end
+        tick = TICK[self.system]
+        return modified is not None and _floor(window.start, tick) <= modified < _ceil(window.end, tick)
 
     def _order(self, record: RawRecord) -> tuple[datetime, str]:
         return (self._modified(record) or window_floor(), self._id(record))
@@ -196,6 +208,15 @@ class InMemorySystem:
 
 def window_floor() -> datetime:
     return datetime.min.replace(tzinfo=UTC)
+
+
+def _floor(instant: datetime, tick: timedelta) -> datetime:
+    return instant - (instant - window_floor()) % tick
+
+
+def _ceil(instant: datetime, tick: timedelta) -> datetime:
+    floor = _floor(instant, tick)
+    return floor if floor == instant else floor + tick
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

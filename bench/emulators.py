@@ -27,8 +27,8 @@ def _serving_rate(script: str) -> int:
 
 def _generator(leads: int) -> tuple[float, float]:
     from connectors.definition_files import load_definition
-    from sandbox.population import generate
     from mapping.definition.compiled import compile_definition
+    from sandbox.population import generate
 
     compiled = compile_definition(load_definition(HERE.parent / "definitions"))
     started = time.perf_counter()

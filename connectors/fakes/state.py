@@ -1,4 +1,5 @@
-"""An in-memory `RunState`: the state port for fast tests of the orchestration (the SQL store is the real one)."""
+"""A fake `RunState` in memory: every state role, for fast tests of the orchestration (the SQL store is the real one;
+tests/store runs one suite over both)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
 
 FLAGGED = (SlaState.BREACHED,)
+NAME_CHARS = 255  # the longest owner name the SQL store keeps
 
 
 @dataclass
@@ -30,7 +32,9 @@ class AuditRow:
 
 
 @dataclass
-class InMemoryState:
+class FakeRunState:
+    """Runs, locks, observations, audit, SLA clocks, snapshots, checkpoints, revisits, holds and owner names, in dicts."""
+
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     locks: dict[str, str] = field(default_factory=dict)
     watermarks: dict[str, datetime] = field(default_factory=dict)
@@ -268,5 +272,5 @@ class InMemoryState:
         return {i: self.owner_name_store[(system, i)] for i in owner_ids if (system, i) in self.owner_name_store}
 
     def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
-        for owner_id, name in names.items():
-            self.owner_name_store[(system, owner_id)] = CachedOwnerName(name, fetched_at)
+        for owner_id, name in names.items():  # cut to the SQL store's column, as it is
+            self.owner_name_store[(system, owner_id)] = CachedOwnerName(name[:NAME_CHARS] if name else name, fetched_at)

@@ -19,13 +19,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.definition_files import load_definition  # noqa: E402
-from mapping.definition.compiled import CompiledDefinition, compile_definition  # noqa: E402
-from mapping.match import match_identities  # noqa: E402
-from mapping.normalize import normalize_hubspot, normalize_salesforce  # noqa: E402
-from mapping.plan import plan_pairs  # noqa: E402
-from mapping.quarantine import Quarantine  # noqa: E402
-from mapping.sla import SlaEvaluator  # noqa: E402
+from connectors.definition_files import load_definition
+from mapping.definition.compiled import CompiledDefinition, compile_definition
+from mapping.match import match_identities
+from mapping.normalize import normalize_hubspot, normalize_salesforce
+from mapping.plan import plan_pairs
+from mapping.quarantine import Quarantine
+from mapping.sla import SlaEvaluator
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
 Batch = tuple[list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]], list[dict[str, Any]]]
