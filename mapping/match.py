@@ -32,6 +32,14 @@ class LeadPair:
     def email(self) -> str | None:
         return (self.crm.email if self.crm else None) or (self.ma.email if self.ma else None)
 
+    @property
+    def primary(self) -> CanonicalLead:
+        """The record that stands for the person: the CRM lead, else the MA contact (matching never pairs nothing)."""
+        lead = self.crm or self.ma
+        if lead is None:
+            raise ValueError("a lead pair holds no record")
+        return lead
+
 
 @dataclass(frozen=True, slots=True)
 class DuplicateFinding:

@@ -44,8 +44,7 @@ def explain_lead(services: Services, identifier: str, as_of: datetime) -> Story:
     if pair is None:
         raise LeadNotFoundError(identifier)
     decision = decide(pair, services.compiled, default_forward_only(services.compiled))
-    primary = pair.crm or pair.ma
-    assert primary is not None
+    primary = pair.primary
     keys = [lead.key for lead in (pair.crm, pair.ma) if lead is not None]
     sla = next((e for e in batch.plan.sla if (e.system, e.record_id) == primary.key), None)
     clocks = services.state.clock_rows([primary.key])

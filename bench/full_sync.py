@@ -1,0 +1,141 @@
+"""A first full dry-run sync (fresh state store) against the sandbox, next to the least the APIs allow.
+
+Usage: .venv/bin/python bench/full_sync.py [--leads 10000] [--latency-ms 40]
+The emulators run in their own process (`leadsync sandbox serve`), so peak RSS is leadsync's own.
+
+Lower bound (calls) = whole pulls of both systems at the APIs' page sizes: Salesforce Leads, LeadHistory, Tasks and
+Events in SOQL pages of 2,000; HubSpot contacts through the list endpoint, 100 per page.
+Floor (wall) = those calls one after another at the latency, HubSpot's no faster than its 190 calls per 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SOQL_PAGE, HUBSPOT_LIST_PAGE, HUBSPOT_PER_S = 2_000, 100, 19.0
+EVIDENCE_OBJECTS = ("Lead", "LeadHistory", "Task", "Event")
+
+
+@dataclass(frozen=True)
+class Bound:
+    salesforce_calls: int
+    hubspot_calls: int
+
+    def floor_s(self, latency_s: float) -> float:
+        hubspot = max(self.hubspot_calls * latency_s, self.hubspot_calls / HUBSPOT_PER_S)
+        return self.salesforce_calls * latency_s + hubspot
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=float, default=40.0)
+    args = parser.parse_args()
+    command = [str(Path(sys.executable).parent / "leadsync"), "sandbox", "serve", "--leads", str(args.leads),
+               "--provisioned", "--latency-ms", str(args.latency_ms), "--definitions", str(REPO / "definitions")]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
+    try:
+        assert server.stdout is not None
+        facts = json.loads(server.stdout.readline())
+        _environment(facts)
+        run(facts, args.latency_ms / 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(facts: dict[str, Any], latency_s: float) -> None:
+    bound = lower_bound(facts)
+    before = calls(facts)
+    started = time.perf_counter()
+    report = first_full_sync()
+    wall = time.perf_counter() - started
+    after = calls(facts)
+    used = {system: after[system] - before[system] for system in after}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    floor = bound.floor_s(latency_s)
+    total_bound = bound.salesforce_calls + bound.hubspot_calls
+    print(f"planned {report['leads']} leads, {report['corrections']} corrections; calls salesforce "
+          f"{used['salesforce']} (bound {bound.salesforce_calls}), hubspot {used['hubspot']} (bound "
+          f"{bound.hubspot_calls}); {wall:.1f} s against a floor of {floor:.1f} s")
+    print(f"full-sync: calls {sum(used.values()) / total_bound:.2f} x lower bound, wall {wall / floor:.2f} x floor, "
+          f"peak {peak:.0f} MB")
+
+
+def first_full_sync() -> dict[str, int]:
+    from connectors.environment import load_settings
+    from flows.runs.sync import run_sync
+    from flows.wiring import open_services
+
+    with open_services(load_settings()) as services:
+        return run_sync(services, as_of=datetime.now(UTC), dry_run=True).counts()
+
+
+def lower_bound(facts: dict[str, Any]) -> Bound:
+    rows = {name: _soql_count(facts, name) for name in EVIDENCE_OBJECTS} | {"contacts": _hubspot_count(facts)}
+    print("records: " + ", ".join(f"{name} {count}" for name, count in rows.items()))
+    salesforce = sum(max(1, math.ceil(rows[name] / SOQL_PAGE)) for name in EVIDENCE_OBJECTS)  # none: still one query
+    return Bound(salesforce, max(1, math.ceil(rows["contacts"] / HUBSPOT_LIST_PAGE)))
+
+
+def _soql_count(facts: dict[str, Any], sobject: str) -> int:
+    answer = _get(facts["salesforce"]["instance_url"] + f"/services/data/v59.0/query?q=SELECT+COUNT()+FROM+{sobject}",
+                  facts, {"Authorization": f"Bearer {facts['salesforce']['session_id']}"})
+    return int(answer["totalSize"])
+
+
+def _hubspot_count(facts: dict[str, Any]) -> int:
+    body = json.dumps({"filterGroups": [], "limit": 1}).encode()
+    request = urllib.request.Request(facts["hubspot"]["base_url"] + "/crm/v3/objects/contacts/search", data=body,
+                                     headers={"Authorization": f"Bearer {facts['hubspot']['access_token']}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return int(json.load(response)["total"])
+
+
+def calls(facts: dict[str, Any]) -> dict[str, int]:
+    return {"salesforce": _total(_get(facts["salesforce"]["instance_url"] + "/__sandbox/calls", facts)),
+            "hubspot": _total(_get(facts["hubspot"]["base_url"] + "/__sandbox/calls", facts))}
+
+
+def _total(payload: dict[str, Any]) -> int:
+    counts = payload.get("calls", payload)
+    return int(sum(v for v in counts.values() if isinstance(v, int)))
+
+
+def _get(url: str, facts: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    context = ssl.create_default_context(cafile=facts["salesforce"]["ca_bundle"]) if url.startswith("https") else None
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), context=context) as response:
+        answer: dict[str, Any] = json.load(response)
+        return answer
+
+
+def _environment(facts: dict[str, Any]) -> None:
+    os.environ.update({"LEADSYNC_SALESFORCE_INSTANCE_URL": facts["salesforce"]["instance_url"],
+                       "LEADSYNC_SALESFORCE_SESSION_ID": facts["salesforce"]["session_id"],
+                       "LEADSYNC_SALESFORCE_CA_BUNDLE": facts["salesforce"]["ca_bundle"],
+                       "LEADSYNC_HUBSPOT_BASE_URL": facts["hubspot"]["base_url"],
+                       "LEADSYNC_HUBSPOT_ACCESS_TOKEN": facts["hubspot"]["access_token"],
+                       "LEADSYNC_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/state.db",
+                       "LEADSYNC_BUDGET_SHARE": "1.0", "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
+
+
+if __name__ == "__main__":
+    main()
