@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import resource
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +26,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from served import point_environment_at, served_sandbox
 
 SOQL_PAGE, HUBSPOT_LIST_PAGE, HUBSPOT_PER_S = 2_000, 100, 19.0
 EVIDENCE_OBJECTS = ("Lead", "LeadHistory", "Task", "Event")
@@ -48,17 +48,9 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=40.0)
     args = parser.parse_args()
-    command = [str(Path(sys.executable).parent / "leadsync"), "sandbox", "serve", "--leads", str(args.leads),
-               "--provisioned", "--latency-ms", str(args.latency_ms), "--definitions", str(REPO / "definitions")]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-    try:
-        assert server.stdout is not None
-        facts = json.loads(server.stdout.readline())
-        _environment(facts)
+    with served_sandbox(args.leads, args.latency_ms) as facts:
+        point_environment_at(facts, f"sqlite:///{tempfile.mkdtemp()}/state.db")
         run(facts, args.latency_ms / 1000)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def run(facts: dict[str, Any], latency_s: float) -> None:
@@ -126,15 +118,6 @@ def _get(url: str, facts: dict[str, Any], headers: dict[str, str] | None = None)
         answer: dict[str, Any] = json.load(response)
         return answer
 
-
-def _environment(facts: dict[str, Any]) -> None:
-    os.environ.update({"LEADSYNC_SALESFORCE_INSTANCE_URL": facts["salesforce"]["instance_url"],
-                       "LEADSYNC_SALESFORCE_SESSION_ID": facts["salesforce"]["session_id"],
-                       "LEADSYNC_SALESFORCE_CA_BUNDLE": facts["salesforce"]["ca_bundle"],
-                       "LEADSYNC_HUBSPOT_BASE_URL": facts["hubspot"]["base_url"],
-                       "LEADSYNC_HUBSPOT_ACCESS_TOKEN": facts["hubspot"]["access_token"],
-                       "LEADSYNC_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/state.db",
-                       "LEADSYNC_BUDGET_SHARE": "1.0", "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
 
 
 if __name__ == "__main__":
