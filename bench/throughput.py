@@ -67,6 +67,10 @@ def measure(system: str, connector, url: str, ca: str | None, count: int, latenc
                     total / (HUBSPOT_PER_10S / 10))
     print(f"{system}: pulled {pulled}, applied {sum(o.ok for o in outcomes)} in {wall:.1f} s with {total} calls; "
           f"floor {floor:.1f} s ({wall / floor:.2f} x); 429s {connector.api.rate_limited}")
+    if system == "hubspot":
+        pacing = connector.api.search_limiter
+        print(f"  search pacing: {used.get('hs.contacts.search', 0)} searches, limit learnt {pacing.limit} per "
+              f"{pacing.window_s:g} s, {pacing.exhausted} windows used to the full, waited {pacing.waited_s:.1f} s")
     return wall, floor
 
 

@@ -6,7 +6,7 @@ Raw records travel as the vendor returns them; `mapping.normalize` turns them in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -80,6 +80,21 @@ class LeadSource(Protocol):
 
     def find_by_emails(self, emails: Sequence[str]) -> list[RawRecord]:
         """Records whose email is one of `emails` (normalized), in batched calls: finds a changed lead's partner."""
+        ...
+
+
+class WholeSource(Protocol):
+    """Pulls one system whole for a full run's join path: every record modified in `window`, pages in no promised
+    order, through the cheapest endpoint (Salesforce REST or Bulk 2.0; HubSpot's list endpoint, not search)."""
+
+    def iter_whole(self, window: TimeWindow) -> Iterator[list[RawRecord]]: ...
+
+
+class WholeEvidence(Protocol):
+    """Stage history and logged work of every lead, pulled whole in pages (not by ids): a full run's evidence."""
+
+    def iter_all_evidence(self) -> Iterator[StageEvidence]:
+        """Pages of evidence rows grouped by record id; one record's rows may span pages."""
         ...
 
 
@@ -270,6 +285,43 @@ class SnapshotStore(Protocol):
     def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PulledRecord:
+    """One record of a full run's whole pull, kept in the state store for the run's joins."""
+
+    system: str
+    record_id: str
+    modified_ms: int  # the modification stamp (epoch ms; -1 when missing): a window's records are replayed by it
+    order_id: str  # the id as the system orders records of one instant (HubSpot's ids as numbers: zero-padded)
+    email_key: str | None  # the email as the system compares it in a lookup (Salesforce: case folded; HubSpot: trimmed too)
+    record: RawRecord
+
+
+class PulledRecords(Protocol):
+    """A full run's whole pulls, kept per run: partner and evidence lookups become batched SQL, not API calls."""
+
+    def keep_pulled(self, run_id: str, records: Sequence[PulledRecord]) -> None:
+        """Keep these records for the run (upsert: a record pulled twice keeps its last copy)."""
+        ...
+
+    def keep_pulled_evidence(self, run_id: str, evidence: StageEvidence) -> None: ...
+
+    def pulled_page(self, run_id: str, system: str, span_ms: tuple[int, int], after: tuple[int, str] | None,
+                    size: int) -> list[PulledRecord]:
+        """Up to `size` kept records of `system` modified in [start, end) ms, in (modified, id) order after `after`."""
+        ...
+
+    def pulled(self, run_id: str, system: str, record_ids: Sequence[str]) -> list[RawRecord]: ...
+
+    def pulled_by_email(self, run_id: str, system: str, email_keys: Sequence[str]) -> list[RawRecord]: ...
+
+    def pulled_evidence(self, run_id: str, record_ids: Sequence[str]) -> StageEvidence: ...
+
+    def drop_pulled(self, run_id: str) -> None:
+        """Forget the run's pulls (its planning is over)."""
+        ...
+
+
 class Checkpoints(Protocol):
     """Pieces of long work marked done, so a rerun skips them (backfill chunks)."""
 
@@ -320,8 +372,8 @@ class OwnerNameCache(Protocol):
         ...
 
 
-class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, Checkpoints, Revisits, Holds,
-               OwnerNameCache, Protocol):
+class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, Checkpoints, Revisits,
+               Holds, OwnerNameCache, Protocol):
     """Everything a run keeps between runs, role by role; the SQL store and the fake implement it whole.
 
     A run function that needs only some roles takes those (a story reads `Audit`, `SlaClocks` and `Holds`).
@@ -334,3 +386,8 @@ class Notifier(Protocol):
     def send(self, title: str, body: str) -> bool:
         """Send one message; True when it went out."""
         ...
+
+
+# Waits for a slot of a rate limit shared with other processes ("hubspot", "hubspot-search"): the slices of a
+# fanned-out backfill pace their calls by Prefect global concurrency limits through one of these.
+CallGate = Callable[[str], None]

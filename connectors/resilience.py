@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -39,31 +38,110 @@ def retry_policy(attempts: int = 6, initial_s: float = 0.5, max_s: float = 20.0)
     )
 
 
-class SlidingWindowLimiter:
-    """At most `limit` calls in any `window_s` seconds; `acquire()` sleeps until a slot is free. Thread-safe."""
+@dataclass
+class Slot:
+    """One call's place in a limiter's window: taken when the call is sent, timed from when its answer came."""
+
+    sent_at: float
+    answered_at: float | None = None  # None while in flight: the slot is held, whatever the window
+
+
+@dataclass(frozen=True)
+class Announced:
+    """What a server said about one rate-limit window on one answer; any part may be missing."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    window_s: float | None = None
+
+
+class AdaptiveLimiter:
+    """At most `limit` calls in any `window_s` seconds, learnt from the server's rate-limit headers. Thread-safe.
+
+    A slot is timed from the call's answer, not from its sending: the server counts a call when it admits it,
+    somewhere in between, so our window never lets a slot go before the server's does (timing from the sending
+    lets jitter put one call too many in the server's window: a 429 storm at the full rate). When an answer
+    says fewer calls remain than ours alone explain, the difference (other clients of the same limit) takes
+    slots too, so pacing slows as `Remaining` nears 0. `limit` and `window_s` start as configured; an answer
+    announcing them replaces them, lower or higher.
+    """
 
     def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, idle_poll_s: float = 0.005) -> None:
         self.limit = limit
         self.window_s = window_s
         self._clock = clock
         self._sleep = sleep
-        self._calls: deque[float] = deque()
+        self._idle_poll_s = idle_poll_s  # every slot is in flight: look again this soon
+        self._slots: list[Slot] = []
         self._lock = threading.Lock()
         self.waited_s = 0.0
+        self.foreign = 0  # slots taken for calls the server counted that were not ours
+        self.exhausted = 0  # answers announcing 0 remaining: windows used to the full
 
-    def acquire(self) -> None:
+    def acquire(self) -> Slot:
+        """Wait for a free slot and take it; hand it back to `release` once the call is answered (or failed)."""
         while True:
             with self._lock:
                 now = self._clock()
-                while self._calls and now - self._calls[0] >= self.window_s:
-                    self._calls.popleft()
-                if len(self._calls) < self.limit:
-                    self._calls.append(now)
-                    return
-                delay = self.window_s - (now - self._calls[0])
+                self._forget(now)
+                if self._taken(now) < self.limit:
+                    slot = Slot(now)
+                    self._slots.append(slot)
+                    return slot
+                delay = self._next_free(now)
             self.waited_s += delay
             self._sleep(delay)
+
+    def release(self, slot: Slot) -> None:
+        with self._lock:
+            slot.answered_at = self._clock()
+
+    def observe(self, slot: Slot, announced: Announced) -> None:
+        """Learn from the answer to `slot`'s call; call after `release`."""
+        with self._lock:
+            if announced.limit is not None and announced.limit > 0:
+                self.limit = announced.limit
+            if announced.window_s is not None and announced.window_s > 0:
+                self.window_s = announced.window_s
+            if announced.remaining is None:
+                return
+            self.exhausted += announced.remaining == 0
+            used_by_server = self.limit - announced.remaining
+            unexplained = used_by_server - self._ours_counted_with(slot)
+            if unexplained > 0:
+                now = self._clock()
+                self._slots.extend(Slot(now, now) for _ in range(unexplained))
+                self.foreign += unexplained
+
+    @property
+    def in_window(self) -> int:
+        with self._lock:
+            return self._taken(self._clock())
+
+    def _taken(self, now: float) -> int:
+        horizon = now - self.window_s
+        return sum(1 for s in self._slots if s.answered_at is None or s.answered_at > horizon)
+
+    def _ours_counted_with(self, slot: Slot) -> int:
+        """Slots the server may have counted when it admitted `slot`'s call: taken no later, and not yet expired
+        at its sending (the server admitted it after that, so it forgot no more than we did)."""
+        horizon = slot.sent_at - self.window_s
+        return sum(1 for s in self._slots if s.sent_at <= slot.sent_at
+                   and (s.answered_at is None or s.answered_at > horizon))
+
+    def _forget(self, now: float) -> None:
+        """Drop slots out of every window still to be observed (kept one window longer than they count: an answer
+        on its way may still be compared with them)."""
+        horizon = now - 2 * self.window_s
+        self._slots = [s for s in self._slots if s.answered_at is None or s.answered_at > horizon]
+
+    def _next_free(self, now: float) -> float:
+        horizon = now - self.window_s
+        answered = [s.answered_at for s in self._slots if s.answered_at is not None and s.answered_at > horizon]
+        if not answered:
+            return self._idle_poll_s
+        return max(min(answered) + self.window_s - now, 0.0) or self._idle_poll_s
 
 
 @dataclass

@@ -79,8 +79,9 @@ class HubSpotSettings(BaseSettings):
     access_token: SecretStr | None = None
     base_url: str = "https://api.hubapi.com"
     timeout_s: float = Field(default=30.0, gt=0)
-    calls_per_10s: int = Field(default=190, gt=0)  # private apps get 190 (Pro/Enterprise) — stay under it
-    search_calls_per_s: int = Field(default=4, gt=0)  # the search API allows 5 per second per account
+    # the pace until HubSpot's X-HubSpot-RateLimit-* headers announce the real limits (which then replace them)
+    calls_per_10s: int = Field(default=190, gt=0)  # private apps get 190 (Pro/Enterprise)
+    search_calls_per_s: int = Field(default=5, gt=0)  # the search API allows 5 per second per account
 
     def token(self) -> SecretStr:
         if self.access_token is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from connectors.definition_files import load_definition
 from connectors.notify import AppriseNotifier
-from connectors.ports import Notifier, RunState
+from connectors.ports import CallGate, Notifier, RunState
 from connectors.settings import RunSettings, Settings
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from mapping.definition.compiled import CompiledDefinition, compile_definition
@@ -21,11 +21,12 @@ def load_compiled(directory: Path) -> CompiledDefinition:
 
 
 @contextmanager
-def open_services(settings: Settings, definitions: str | Path | None = None) -> Iterator[Services]:
+def open_services(settings: Settings, definitions: str | Path | None = None,
+                  call_gate: CallGate | None = None) -> Iterator[Services]:
     """Services wired from `settings`, over the definition in `definitions` (default: the settings' directory),
-    closed when the block ends."""
+    closed when the block ends; `call_gate` paces HubSpot calls by limits shared with other processes."""
     compiled = load_compiled(Path(definitions) if definitions else settings.run.definitions)
-    services = Services(compiled, _systems(compiled, settings), _state(settings.run), settings.run)
+    services = Services(compiled, _systems(compiled, settings, call_gate), _state(settings.run), settings.run)
     try:
         yield services
     finally:
@@ -50,17 +51,19 @@ def notifier(settings: RunSettings) -> Notifier:
     return AppriseNotifier(settings.notify_urls)
 
 
-def _systems(compiled: CompiledDefinition, settings: Settings) -> dict[str, SystemPorts]:
+def _systems(compiled: CompiledDefinition, settings: Settings, gate: CallGate | None = None) -> dict[str, SystemPorts]:
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.salesforce.connector import SalesforceConnector
 
     share = settings.run.budget_share
     salesforce = SalesforceConnector(settings.salesforce, compiled, budget_share=share)
-    hubspot = HubSpotConnector(settings.hubspot, compiled, budget_share=share)
+    hubspot = HubSpotConnector(settings.hubspot, compiled, budget_share=share, gate=gate)
     return {
         CRM: SystemPorts(salesforce.source, salesforce.writer, salesforce.picklist, salesforce.source,
-                         salesforce.writer, salesforce.close, salesforce.owners),
-        MA: SystemPorts(hubspot.source, hubspot.writer, hubspot.picklist, None, None, hubspot.close, hubspot.owners),
+                         salesforce.writer, salesforce.close, salesforce.owners, whole=salesforce.source,
+                         whole_evidence=salesforce.source),
+        MA: SystemPorts(hubspot.source, hubspot.writer, hubspot.picklist, None, None, hubspot.close, hubspot.owners,
+                        whole=hubspot.source),
     }
 
 

@@ -12,7 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.errors import RunLockedError
-from connectors.ports import CachedOwnerName, Hold, SlaTransitions, Snapshot, WriteOutcome
+from connectors.ports import (
+    CachedOwnerName,
+    Hold,
+    PulledRecord,
+    RawRecord,
+    SlaTransitions,
+    Snapshot,
+    StageEvidence,
+    WriteOutcome,
+)
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -51,6 +60,8 @@ class FakeRunState:
     revisit_store: dict[tuple[str, str], str | None] = field(default_factory=dict)
     hold_store: dict[tuple[str, str], Hold] = field(default_factory=dict)
     owner_name_store: dict[tuple[str, str], CachedOwnerName] = field(default_factory=dict)  # (system, owner id)
+    pulled_store: dict[tuple[str, str, str], PulledRecord] = field(default_factory=dict)  # (run, system, record id)
+    pulled_evidence_store: dict[str, list[tuple[str, str, RawRecord]]] = field(default_factory=dict)  # run -> rows
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -229,6 +240,48 @@ class FakeRunState:
     def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
         wanted = set(emails)
         return [s for (sy, _), s in sorted(self.snapshot_store.items()) if sy == system and s.email in wanted]
+
+    def keep_pulled(self, run_id: str, records: Sequence[PulledRecord]) -> None:
+        for record in records:
+            self.pulled_store[(run_id, record.system, record.record_id)] = record
+
+    def keep_pulled_evidence(self, run_id: str, evidence: StageEvidence) -> None:
+        rows = self.pulled_evidence_store.setdefault(run_id, [])
+        for kind, grouped in (("history", evidence.history), ("activity", evidence.activities)):
+            rows += [(record_id, kind, dict(row)) for record_id, found in grouped.items() for row in found]
+
+    def pulled_page(self, run_id: str, system: str, span_ms: tuple[int, int], after: tuple[int, str] | None,
+                    size: int) -> list[PulledRecord]:
+        kept = sorted((r for (run, sy, _), r in self.pulled_store.items() if run == run_id and sy == system
+                       and span_ms[0] <= r.modified_ms < span_ms[1]
+                       and (after is None or (r.modified_ms, r.order_id) > after)),
+                      key=lambda r: (r.modified_ms, r.order_id))
+        return kept[:size]
+
+    def pulled(self, run_id: str, system: str, record_ids: Sequence[str]) -> list[RawRecord]:
+        wanted = set(record_ids)
+        return self._pulled_where(run_id, system, lambda r: r.record_id in wanted)
+
+    def pulled_by_email(self, run_id: str, system: str, email_keys: Sequence[str]) -> list[RawRecord]:
+        wanted = set(email_keys)
+        return self._pulled_where(run_id, system, lambda r: r.email_key in wanted)
+
+    def _pulled_where(self, run_id: str, system: str, keep: Any) -> list[RawRecord]:
+        found = [r for (run, sy, _), r in self.pulled_store.items() if run == run_id and sy == system and keep(r)]
+        return [dict(r.record) for r in sorted(found, key=lambda r: r.order_id)]
+
+    def pulled_evidence(self, run_id: str, record_ids: Sequence[str]) -> StageEvidence:
+        wanted = set(record_ids)
+        history: dict[str, list[RawRecord]] = {}
+        activities: dict[str, list[RawRecord]] = {}
+        for record_id, kind, row in self.pulled_evidence_store.get(run_id, []):
+            if record_id in wanted:
+                (history if kind == "history" else activities).setdefault(record_id, []).append(dict(row))
+        return StageEvidence(history, activities)
+
+    def drop_pulled(self, run_id: str) -> None:
+        self.pulled_store = {key: r for key, r in self.pulled_store.items() if key[0] != run_id}
+        self.pulled_evidence_store.pop(run_id, None)
 
     def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         wanted = set(keys)

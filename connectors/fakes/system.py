@@ -21,6 +21,8 @@ from mapping.sla import SlaEntry
 from mapping.stage_diff import PicklistValue, StageDiff
 
 PAGE = {"salesforce": 2000, "hubspot": 200}
+WHOLE_PAGE = {"salesforce": 2000, "hubspot": 100}  # a whole pull: REST query pages; HubSpot's list endpoint
+EVIDENCE_PAGE = 2000
 WRITE_BATCH = {"salesforce": 200, "hubspot": 100}
 OWNER_BATCH = {"salesforce": 450, "hubspot": 500}  # ids in one SOQL IN list under its length cap; owners in a page
 # The precision a window is asked at: SOQL datetime literals are whole seconds, HubSpot's filters milliseconds.
@@ -95,6 +97,23 @@ class FakeSystem:
             {i: rows for i, rows in self.history.items() if i in ids},
             {i: rows for i, rows in self.activities.items() if i in ids},
         )
+
+    def iter_whole(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
+        matching = sorted((r for r in self.records.values() if self._in(window, r)), key=self._id)
+        size = WHOLE_PAGE[self.system]
+        for start in range(0, len(matching), size):
+            self._call("pull_whole")
+            yield [dict(record) for record in matching[start : start + size]]
+
+    def iter_all_evidence(self) -> Iterator[StageEvidence]:
+        for kind, grouped in (("history", self.history), ("activities", self.activities)):
+            rows = [(record_id, row) for record_id, found in sorted(grouped.items()) for row in found]
+            for start in range(0, max(len(rows), 1), EVIDENCE_PAGE):
+                self._call("evidence_whole")
+                page: dict[str, list[RawRecord]] = {}
+                for record_id, row in rows[start : start + EVIDENCE_PAGE]:
+                    page.setdefault(record_id, []).append(dict(row))
+                yield StageEvidence(page, {}) if kind == "history" else StageEvidence({}, page)
 
     # --- StageWriter ----------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ class SalesforceApi:
         self.settings = settings
         self.budget = budget
         self.session = make_session(settings, budget)
-        self.metadata = metadata_transport(settings)
+        self.metadata = metadata_transport(settings, budget)
         self.client: Salesforce = call("login", lambda: make_client(settings, self.session, self.metadata))
         self.relogins = 0
         self.rate_limited = 0  # 429s met (each was retried after a wait)

@@ -33,7 +33,11 @@ class TimeoutSession(requests.Session):
 
 
 def make_session(settings: SalesforceSettings, budget: ApiBudget) -> TimeoutSession:
-    session = _trusting(TimeoutSession(settings.timeout_s), settings)
+    """The session every REST, composite and Bulk 2.0 call goes through: each answer's usage feeds `budget`."""
+    return _observing(_trusting(TimeoutSession(settings.timeout_s), settings), budget)
+
+
+def _observing(session: S, budget: ApiBudget) -> S:
     session.hooks["response"].append(lambda response, *_, **__: _observe(response, budget))
     return session
 
@@ -46,15 +50,16 @@ def _trusting(session: S, settings: SalesforceSettings) -> S:
     return session
 
 
-def metadata_transport(settings: SalesforceSettings) -> Transport:
-    """zeep's transport for the Metadata API: the same trust and timeout as the REST session, in a session of its
-    own (zeep mounts a file adapter and sets its User-Agent on the session it is given)."""
-    return Transport(session=_trusting(requests.Session(), settings), timeout=settings.timeout_s,
+def metadata_transport(settings: SalesforceSettings, budget: ApiBudget) -> Transport:
+    """zeep's transport for the Metadata API: the same trust, timeout and usage tracking as the REST session, in a
+    session of its own (zeep mounts a file adapter and sets its User-Agent on the session it is given)."""
+    return Transport(session=_observing(_trusting(requests.Session(), settings), budget), timeout=settings.timeout_s,
                      operation_timeout=settings.timeout_s)
 
 
 def _observe(response: requests.Response, budget: ApiBudget) -> None:
-    """Sforce-Limit-Info comes on every REST response; simple-salesforce records it for only some call types."""
+    """Sforce-Limit-Info comes on every REST response, errors and Bulk 2.0 included; simple-salesforce records it
+    for only some call types."""
     match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
     if match:
         budget.observe(int(match.group(1)), int(match.group(2)))

@@ -20,6 +20,9 @@ ALWAYS = ("Id", "SystemModstamp", "IsConverted")
 BULK_THRESHOLD = 50_000  # records in a window above which Bulk API 2.0 beats REST paging
 BULK_PAGE = 10_000
 ACTIVITIES = ("Task", "Event")
+EVIDENCE_FIELDS = {"LeadHistory": ("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"),
+                   "Task": ("WhoId", "CreatedDate"), "Event": ("WhoId", "CreatedDate")}
+NOT_OURS = "NOT Subject LIKE '[leadsync]%'"  # leadsync's own SLA flag Tasks are not work
 
 
 class SalesforceLeadSource:
@@ -81,6 +84,21 @@ class SalesforceLeadSource:
             if fresh:
                 yield fresh
 
+    def iter_whole(self, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
+        """A full run's whole pull is the window's pull: REST or Bulk 2.0 by the COUNT() probe."""
+        return self.iter_changed(window)
+
+    def iter_all_evidence(self) -> Iterator[StageEvidence]:
+        """Stage history, then Tasks, then Events of every lead: one query each, paged, instead of IN-lists of ids."""
+        history = select(EVIDENCE_FIELDS["LeadHistory"], "LeadHistory", f"Field IN ({quoted_list(self.stage_fields)})")
+        for page in self.api.query_pages(history, "evidence"):
+            yield StageEvidence(history=_group(page, "LeadId"))
+        for sobject in ACTIVITIES:
+            # WhoId also names Contacts; their rows are kept but never asked for. Our own SLA flag Tasks are not work.
+            work = select(EVIDENCE_FIELDS[sobject], sobject, NOT_OURS)
+            for page in self.api.query_pages(work, "evidence"):
+                yield StageEvidence(activities=_group(page, "WhoId"))
+
     def read_records(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
         return self.query_by(self.fields, "Id", record_ids, "read")
 
@@ -89,12 +107,12 @@ class SalesforceLeadSource:
 
     def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
         fields = quoted_list(self.stage_fields)
-        history = self.query_by(("LeadId", "Field", "OldValue", "NewValue", "CreatedDate"), "LeadId", record_ids,
-                           "evidence", "LeadHistory", f"Field IN ({fields}) AND ")
+        history = self.query_by(EVIDENCE_FIELDS["LeadHistory"], "LeadId", record_ids, "evidence", "LeadHistory",
+                                f"Field IN ({fields}) AND ")
         activities: list[dict[str, Any]] = []
-        not_ours = "NOT Subject LIKE '[leadsync]%' AND "  # leadsync's own SLA flag Tasks are not work
         for sobject in ACTIVITIES:
-            activities += self.query_by(("WhoId", "CreatedDate"), "WhoId", record_ids, "evidence", sobject, not_ours)
+            activities += self.query_by(EVIDENCE_FIELDS[sobject], "WhoId", record_ids, "evidence", sobject,
+                                        f"{NOT_OURS} AND ")
         return StageEvidence(_group(history, "LeadId"), _group(activities, "WhoId"))
 
     def query_by(self, fields: Sequence[str], column: str, values: Sequence[str], operation: str, sobject: str = "Lead",

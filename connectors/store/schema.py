@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -139,6 +140,23 @@ holds = Table(
 )
 
 
+pulled_records = Table(
+    "pulled_records", metadata,  # a full run's whole pulls, kept while it plans: its joins are SQL, not API calls
+    Column("run_id", String(36), primary_key=True), Column("system", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True), Column("modified_ms", BigInteger, nullable=False),
+    Column("order_id", String(64), nullable=False), Column("email_key", String(320)), Column("record", JSON, nullable=False),
+    Index("ix_pulled_order", "run_id", "system", "modified_ms", "order_id"),
+    Index("ix_pulled_email", "run_id", "system", "email_key"),
+)
+
+pulled_evidence = Table(
+    "pulled_evidence", metadata,  # a full run's whole evidence pull (stage history, logged work) by lead
+    Column("id", Integer, primary_key=True, autoincrement=True), Column("run_id", String(36), nullable=False),
+    Column("record_id", String(64), nullable=False), Column("kind", String(16), nullable=False),  # history | activity
+    Column("row", JSON, nullable=False),
+    Index("ix_pulled_evidence", "run_id", "record_id"),
+)
+
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, locks, watermarks, identity_links, lead_state, audit_log, checkpoints])
 
@@ -166,8 +184,12 @@ def _v5(connection: Connection) -> None:
     metadata.create_all(connection, tables=[holds])
 
 
+def _v6(connection: Connection) -> None:
+    """Version 6 keeps a full run's whole pulls while it plans, so its partner and evidence lookups are joins."""
+    metadata.create_all(connection, tables=[pulled_records, pulled_evidence])
+
 MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(MIGRATIONS)
 
 

@@ -18,7 +18,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
-from connectors.ports import CachedOwnerName, Hold, SlaTransitions, Snapshot, WriteOutcome
+from connectors.ports import (
+    CachedOwnerName,
+    Hold,
+    PulledRecord,
+    RawRecord,
+    SlaTransitions,
+    Snapshot,
+    StageEvidence,
+    WriteOutcome,
+)
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
 from mapping.plan import Correction, Skipped
@@ -525,6 +534,68 @@ class SqlRunState:
                 query = select(t.lead_snapshots).where(and_(t.lead_snapshots.c.system == system, column.in_(chunk)))
                 found += [_snapshot(row) for row in c.execute(query)]
         return found
+
+    # --- a full run's whole pulls (its joins: partner and evidence lookups in SQL) ----------------------------
+
+    def keep_pulled(self, run_id: str, records: Sequence[PulledRecord]) -> None:
+        rows = list({(r.system, r.record_id): {
+            "run_id": run_id, "system": r.system, "record_id": r.record_id, "modified_ms": r.modified_ms,
+            "order_id": r.order_id, "email_key": r.email_key, "record": r.record} for r in records}.values())
+        with self._begin("keep_pulled") as c:
+            self._upsert(c, t.pulled_records, rows, ["run_id", "system", "record_id"])
+
+    def keep_pulled_evidence(self, run_id: str, evidence: StageEvidence) -> None:
+        rows = [{"run_id": run_id, "record_id": record_id, "kind": kind, "row": row}
+                for kind, grouped in (("history", evidence.history), ("activity", evidence.activities))
+                for record_id, found in grouped.items() for row in found]
+        if rows:
+            with self._begin("keep_pulled_evidence") as c:
+                c.execute(insert(t.pulled_evidence), rows)
+
+    def pulled_page(self, run_id: str, system: str, span_ms: tuple[int, int], after: tuple[int, str] | None,
+                    size: int) -> list[PulledRecord]:
+        p = t.pulled_records.c
+        query = select(t.pulled_records).where(and_(p.run_id == run_id, p.system == system,
+                                                    p.modified_ms >= span_ms[0], p.modified_ms < span_ms[1]))
+        if after is not None:
+            query = query.where(or_(p.modified_ms > after[0], and_(p.modified_ms == after[0], p.order_id > after[1])))
+        with self._begin("pulled_page") as c:
+            rows = c.execute(query.order_by(p.modified_ms, p.order_id).limit(size))
+            return [PulledRecord(row.system, row.record_id, row.modified_ms, row.order_id, row.email_key,
+                                 dict(row.record)) for row in rows]
+
+    def pulled(self, run_id: str, system: str, record_ids: Sequence[str]) -> list[RawRecord]:
+        return self._pulled_where(run_id, system, t.pulled_records.c.record_id, record_ids)
+
+    def pulled_by_email(self, run_id: str, system: str, email_keys: Sequence[str]) -> list[RawRecord]:
+        return self._pulled_where(run_id, system, t.pulled_records.c.email_key, email_keys)
+
+    def _pulled_where(self, run_id: str, system: str, column: Any, values: Sequence[str]) -> list[RawRecord]:
+        p = t.pulled_records.c
+        found: list[tuple[str, RawRecord]] = []
+        with self._begin("pulled") as c:
+            for chunk in _chunks(sorted(set(values))):
+                rows = c.execute(select(p.order_id, p.record).where(and_(p.run_id == run_id, p.system == system,
+                                                                         column.in_(chunk))))
+                found += [(order_id, dict(record)) for order_id, record in rows]
+        return [record for _, record in sorted(found, key=lambda item: item[0])]
+
+    def pulled_evidence(self, run_id: str, record_ids: Sequence[str]) -> StageEvidence:
+        e = t.pulled_evidence.c
+        history: dict[str, list[RawRecord]] = {}
+        activities: dict[str, list[RawRecord]] = {}
+        with self._begin("pulled_evidence") as c:
+            for chunk in _chunks(sorted(set(record_ids))):
+                rows = c.execute(select(e.record_id, e.kind, e.row).where(and_(e.run_id == run_id, e.record_id.in_(chunk)))
+                                 .order_by(e.id))
+                for record_id, kind, row in rows:
+                    (history if kind == "history" else activities).setdefault(record_id, []).append(dict(row))
+        return StageEvidence(history, activities)
+
+    def drop_pulled(self, run_id: str) -> None:
+        with self._begin("drop_pulled") as c:
+            c.execute(delete(t.pulled_records).where(t.pulled_records.c.run_id == run_id))
+            c.execute(delete(t.pulled_evidence).where(t.pulled_evidence.c.run_id == run_id))
 
     def lead_history(self, keys: Sequence[Key]) -> list[dict[str, Any]]:
         """Every audit row (planned, written, skipped) of these records, oldest first."""

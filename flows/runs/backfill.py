@@ -35,6 +35,23 @@ def chunk_windows(start: datetime, end: datetime, chunk: timedelta) -> Iterator[
         cursor += chunk
 
 
+def slice_windows(start: datetime, end: datetime, chunk: timedelta, slices: int) -> list[TimeWindow]:
+    """`[start, end)` cut into at most `slices` disjoint ranges of whole chunks, as even as the chunks allow.
+
+    Each range starts on the chunk grid of the whole range, so its chunks (and their checkpoint keys) are exactly
+    those a single run over the whole range would walk: a sliced backfill and an unsliced one resume each other.
+    """
+    chunks = list(chunk_windows(start, end, chunk))
+    size, extra = divmod(len(chunks), max(1, min(slices, len(chunks))))
+    ranges: list[TimeWindow] = []
+    first = 0
+    while first < len(chunks):
+        last = first + size + (1 if len(ranges) < extra else 0)
+        ranges.append(TimeWindow(chunks[first].start, chunks[last - 1].end))
+        first = last
+    return ranges
+
+
 def chunk_key(window: TimeWindow, systems: Sequence[str], dry_run: bool) -> str:
     mode = "dry" if dry_run else "apply"
     return f"{mode}:{'+'.join(sorted(systems))}:{window.start.isoformat()}/{window.end.isoformat()}"
@@ -52,11 +69,14 @@ def run_backfill(
     allow_mass_change: bool = False,
     batch_hook: BatchHook | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    one_of_slices: bool = False,
 ) -> BackfillReport:
     """Plan (and unless `dry_run`, apply) every chunk not yet done; chunks of dry runs are never checkpointed.
 
     The range stops at the wall clock: a chunk of the future would be checkpointed as done before it happened.
+    `one_of_slices`: this run walks one slice of a fanned-out backfill, so it locks its own range, not the kind.
     """
+    lock = f"backfill:{start:%Y%m%dT%H%M%S}-{end:%Y%m%dT%H%M%S}" if one_of_slices else None
     report = BackfillReport()
     windows = list(chunk_windows(start, min(end, services.clock()), chunk))
     done = services.state.done_keys(CHECKPOINT_KIND)
@@ -67,7 +87,7 @@ def run_backfill(
             continue
         run = run_sync(services, as_of=as_of, dry_run=dry_run, allow_mass_change=allow_mass_change,
                        windows=_windows(window, systems), kind="backfill", advance_watermarks=False,
-                       batch_hook=batch_hook)
+                       batch_hook=batch_hook, lock=lock)
         report.reports.append(run)
         report.chunks.append(key)
         if run.status not in ("succeeded", "dry_run"):

@@ -1,6 +1,7 @@
 """Plan one page of changed records: fetch partners in the other system, normalize, match, resolve, plan.
 
-Every lookup is batched (read by ids, find by emails, evidence by ids); nothing here writes.
+Every lookup is batched (read by ids, find by emails, evidence by ids) and goes through `Lookups`: the systems' APIs
+on an incremental run, the run's whole pulls in the state store on a full run (`flows.runs.join`); nothing here writes.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from connectors.ports import RawRecord, Snapshot, StageEvidence
 from flows.runs.services import CRM, MA, Services
@@ -31,6 +33,35 @@ class BatchResult:
     leads: list[CanonicalLead] = field(default_factory=list)  # every record read, duplicates (never paired) too
 
 
+class Lookups(Protocol):
+    """Where a page's partners and evidence are found."""
+
+    def read_records(self, system: str, record_ids: Sequence[str]) -> list[RawRecord]: ...
+
+    def find_by_emails(self, system: str, emails: Sequence[str]) -> list[RawRecord]:
+        """Records of `system` whose email is one of `emails` (normalized), compared as the system compares them."""
+        ...
+
+    def read_evidence(self, crm_ids: Sequence[str]) -> StageEvidence: ...
+
+
+class ApiLookups:
+    """Lookups at the systems' APIs, batched: an incremental run's small windows."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def read_records(self, system: str, record_ids: Sequence[str]) -> list[RawRecord]:
+        return self.services.systems[system].source.read_records(record_ids)
+
+    def find_by_emails(self, system: str, emails: Sequence[str]) -> list[RawRecord]:
+        return self.services.systems[system].source.find_by_emails(emails)
+
+    def read_evidence(self, crm_ids: Sequence[str]) -> StageEvidence:
+        reader = self.services.systems[CRM].evidence
+        return reader.read_evidence(crm_ids) if reader is not None and crm_ids else StageEvidence()
+
+
 @dataclass
 class RunMemory:
     """What a run remembers across batches: the records already planned, and the quarantine."""
@@ -39,13 +70,16 @@ class RunMemory:
     quarantine: Quarantine = field(default_factory=Quarantine)
 
 
-def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory) -> BatchResult:
+def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory,
+               lookups: Lookups | None = None) -> BatchResult:
     # Records already planned this run (as partners of the other system's pages) need no second lookup.
     page = [r for r in page if (driver, _record_id(driver, r)) not in memory.processed]
     if not page:
         return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
-    crm_raw, ma_raw = (list(page), _partners(services, CRM, page)) if driver == CRM else (_partners(services, MA, page), list(page))
-    evidence = _evidence(services, [str(r.get("Id")) for r in crm_raw])
+    found = lookups or ApiLookups(services)
+    crm_raw, ma_raw = (list(page), _partners(services, found, CRM, page)) if driver == CRM else \
+        (_partners(services, found, MA, page), list(page))
+    evidence = found.read_evidence([str(r.get("Id")) for r in crm_raw])
     crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
     ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
     memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in memory.processed)
@@ -54,7 +88,7 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     pairs = [kept for pair in match.pairs if (kept := _unplanned(pair, memory.processed)) is not None]
     for pair in pairs:
         memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
-    observed = services.state.first_observed([_primary(pair).key for pair in pairs])
+    observed = services.state.first_observed([pair.primary.key for pair in pairs])
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
     snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence())
     return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
@@ -73,12 +107,6 @@ def _record_id(system: str, record: RawRecord) -> str:
     return str(record.get("Id") if system == CRM else record.get("id"))
 
 
-def _primary(pair: LeadPair) -> CanonicalLead:
-    lead = pair.crm or pair.ma
-    assert lead is not None
-    return lead
-
-
 def _unplanned(pair: LeadPair, processed: set[Key]) -> LeadPair | None:
     """The part of `pair` this run has not planned yet. A contact whose lead an earlier page already planned alone
     (linked only by its own `crm_lead_id`, which the lead's page cannot see) is planned on its own, not dropped."""
@@ -89,15 +117,15 @@ def _unplanned(pair: LeadPair, processed: set[Key]) -> LeadPair | None:
     return None if crm_done or ma_done else pair
 
 
-def _partners(services: Services, driver: str, page: Sequence[RawRecord]) -> list[RawRecord]:
+def _partners(services: Services, lookups: Lookups, driver: str, page: Sequence[RawRecord]) -> list[RawRecord]:
     """Records of the other system belonging to the same people: by link first, then by email."""
     other = MA if driver == CRM else CRM
     ids = _linked_ids(services, driver, page)
-    found = services.systems[other].source.read_records(sorted(ids)) if ids else []
+    found = lookups.read_records(other, sorted(ids)) if ids else []
     found_emails = {record_email(services, other, r) for r in found}
     emails = sorted({e for r in page if (e := record_email(services, driver, r)) and e not in found_emails})
     if emails:
-        found += services.systems[other].source.find_by_emails(emails)
+        found += lookups.find_by_emails(other, emails)
     return unique_records(services, other, found)
 
 
@@ -124,13 +152,6 @@ def unique_records(services: Services, system: str, records: Iterable[RawRecord]
     for record in records:
         by_id.setdefault(str(record.get("Id") if system == CRM else record.get("id")), record)
     return list(by_id.values())
-
-
-def _evidence(services: Services, crm_ids: list[str]) -> StageEvidence:
-    reader = services.systems[CRM].evidence
-    if reader is None or not crm_ids:
-        return StageEvidence()
-    return reader.read_evidence(crm_ids)
 
 
 def _normalize_crm(services: Services, record: RawRecord, evidence: StageEvidence) -> CanonicalLead:

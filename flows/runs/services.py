@@ -7,7 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from connectors.ports import EvidenceSource, LeadSource, OwnerDirectory, PicklistAdmin, RunState, SlaFlagWriter, StageWriter
+from connectors.ports import (
+    EvidenceSource,
+    LeadSource,
+    OwnerDirectory,
+    PicklistAdmin,
+    RunState,
+    SlaFlagWriter,
+    StageWriter,
+    WholeEvidence,
+    WholeSource,
+)
 from connectors.settings import RunSettings
 from mapping.definition.compiled import CompiledDefinition
 from mapping.sla import SlaEvaluator
@@ -43,6 +53,8 @@ class SystemPorts:
     flags: SlaFlagWriter | None = None
     close: Callable[[], None] | None = None  # releases the connector's connections
     owners: OwnerDirectory | None = None  # None: the system's owners are shown by id
+    whole: WholeSource | None = None  # None: full runs look partners up page by page (no join path)
+    whole_evidence: WholeEvidence | None = None  # None: a full run reads evidence by ids
 
 
 @dataclass

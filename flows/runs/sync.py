@@ -8,6 +8,7 @@ as-of moves the decision and SLA clock, and only a dry run may look ahead.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,8 @@ from typing import Any
 from connectors.errors import BudgetExhaustedError, RunLockedError
 from connectors.ports import Audit, Revisits, Snapshot, SnapshotStore, TimeWindow
 from flows.runs.apply import ApplyResult, apply_corrections, settle_pending
-from flows.runs.batches import BatchResult, RunMemory, plan_batch
+from flows.runs.batches import BatchResult, Lookups, RunMemory, plan_batch
+from flows.runs.join import can_join, pull_whole, replay_pages
 from flows.runs.locks import WRITES_LOCK, waiting_lock
 from flows.runs.services import CRM, MA, Services
 from mapping.guards import BlastRadius, blast_radius, hold_back, hold_back_loops
@@ -32,6 +34,9 @@ LOOP_WINDOW = timedelta(days=1)
 LOOP_LIMIT = 3
 LOCK_TTL = timedelta(minutes=5)  # kept alive by a heartbeat; a killed run's lock lapses within it
 BatchHook = Callable[[str, Callable[[], Any]], Any]
+JOIN = "join"  # both systems pulled whole, partners found in the state store (a full run)
+LOOKUPS = "lookups"  # the window's pages, partners looked up at the APIs (an incremental run)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +68,7 @@ class RunReport:
     decisions: list[Decided] | None = None  # every lead's verdict, kept only when asked (`plan --json`)
 
     quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
+    path: str = LOOKUPS  # how partners were found: JOIN (a full run) or LOOKUPS
 
     def counts(self) -> dict[str, int]:
         return {
@@ -76,6 +82,7 @@ class RunReport:
             "stale": sum(len(r.stale) for r in self.applied.values()),
             "held": sum(r.held for r in self.applied.values()),
             "new_breaches": self.new_breaches, "cleared_flags": self.cleared_flags,
+            "whole_pulls": 2 if self.path == JOIN else 0,
         }
 
 
@@ -91,8 +98,12 @@ def run_sync(
     run_id: str | None = None,
     batch_hook: BatchHook | None = None,
     keep_decisions: bool = False,
+    lock: str | None = None,
 ) -> RunReport:
     """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task.
+
+    One run of a kind at a time: the `kind` lock, or `lock` where runs of a kind may share the work (the slices
+    of a fanned-out backfill each lock their own range; their writes still take turns).
 
     Raises FutureAsOfError for an applying run as of an instant beyond the wall clock.
     """
@@ -102,7 +113,7 @@ def run_sync(
     report = RunReport(run_id, kind, as_of, dry_run, decisions=[] if keep_decisions else None)
     hook = batch_hook or (lambda _name, thunk: thunk())
     try:
-        with state.lock(kind, run_id, LOCK_TTL):
+        with state.lock(lock or kind, run_id, LOCK_TTL):
             _run(services, report, windows, allow_mass_change, advance_watermarks, hook)
     except BudgetExhaustedError as exc:
         report.status, report.message = "budget_exhausted", str(exc)
@@ -283,14 +294,37 @@ def _moved_lead(lead: CanonicalLead | None, moved: dict[tuple[str, str], str], a
     return replace(lead, stage=moved[lead.key], stage_entered_at=as_of)
 
 
+def choose_path(services: Services, windows: dict[str, TimeWindow]) -> str:
+    """JOIN when a window starts at the beginning (no watermark yet, a distrusted one, a backfill from the start):
+    its pages would look up most of the other system page by page; LOOKUPS for the windows since a watermark."""
+    whole = any(window.start <= BEGINNING and window.end > window.start for window in windows.values())
+    return JOIN if whole and can_join(services) else LOOKUPS
+
+
 def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[LeadPair]:
+    report.path = choose_path(services, report.windows)
+    log.info("run %s: %s", report.run_id, "full run: both systems pulled whole, joined in the state store"
+             if report.path == JOIN else "incremental: partners looked up at the APIs page by page")
+    if report.path == LOOKUPS:
+        return _plan_pages(services, report, hook, None)
+    try:
+        lookups = pull_whole(services, report.run_id)
+        return _plan_pages(services, report, hook, lookups)
+    finally:
+        services.state.drop_pulled(report.run_id)
+
+
+def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups: Lookups | None) -> list[LeadPair]:
     memory = RunMemory()
     observed: list[LeadPair] = []
     for system in (CRM, MA):
-        pages = chain(_pages(services, system, report.windows[system]), _revisit_pages(services, system, report))
+        window = report.windows[system]
+        changed = _pages(services, system, window) if lookups is None else \
+            replay_pages(services, report.run_id, system, window)
+        pages = chain(changed, _revisit_pages(services, system, report))
         for number, page in enumerate(pages):
             def plan_page(page: list[dict[str, Any]] = page, system: str = system) -> BatchResult:
-                return plan_batch(services, system, page, report.as_of, memory)
+                return plan_batch(services, system, page, report.as_of, memory, lookups)
 
             batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
             _absorb(report, batch)

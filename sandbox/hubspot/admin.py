@@ -25,6 +25,7 @@ def admin_routes(sandbox: HubSpotSandbox) -> list[Route]:
                 "calls": sandbox.calls.snapshot(),
                 "total": sandbox.calls.total(),
                 "injected": dict(sandbox.faults.injected),
+                "refused": dict(sandbox.limiter.refused),
             },
             {},
         )

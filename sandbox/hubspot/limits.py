@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,12 +55,14 @@ class RateLimiter:
         self._daily = 0
         self._day = datetime.now(UTC).date()
         self._lock = threading.Lock()
+        self.refused: Counter[str] = Counter()  # 429s answered, by policy: what a client's pacing should keep at 0
 
     def reset(self) -> None:
         with self._lock:
             self._burst.clear()
             self._search.clear()
             self._daily = 0
+            self.refused.clear()
 
     def admit(self, is_search: bool) -> tuple[Refusal | None, dict[str, str]]:
         with self._lock:
@@ -100,6 +102,7 @@ class RateLimiter:
         return None
 
     def _refuse(self, policy: str, wait_s: float) -> Refusal:
+        self.refused[policy] += 1
         return Refusal(rate_limit_body(policy, self._app_id, self._portal_id), max(1, math.ceil(wait_s)))
 
     def _headers(self, now: float, is_search: bool) -> dict[str, str]:

@@ -36,7 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.mark.usefixtures("console")
-def test_deployments_page_lists_the_seven_deployments(stack: Stack, page: Page, screenshots: Path) -> None:
+def test_deployments_page_lists_every_deployment(stack: Stack, page: Page, screenshots: Path) -> None:
     page.goto(stack.ui_url)  # the neutral entry point: the server redirects to its default UI
     page.get_by_role("link", name="Deployments", exact=True).click()
     expect(page).to_have_url(re.compile(r"/deployments\b"))

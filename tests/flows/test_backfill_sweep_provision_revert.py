@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -9,11 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.fakes.system import FakeSystem
 from flows.render.plan import backfill_markdown, plan_document
 from flows.render.story import render_story
-from flows.runs.backfill import run_backfill
+from flows.runs.backfill import chunk_key, chunk_windows, run_backfill, slice_windows
 from flows.runs.explain import explain_lead
 from flows.runs.provision import run_provision
 from flows.runs.revert import run_revert
@@ -194,3 +197,21 @@ def test_explain_shows_the_hold_a_revert_left_and_no_write(make_state: Callable[
                               "since": AS_OF.isoformat().replace("+00:00", "Z")}]
     assert story["planned_corrections"] == [] and {s["reason"] for s in story["skipped"]} == {"reverted_hold"}
     assert f"HELD: salesforce 00Q000000000000000 was put back by a revert of run {run.run_id}" in render_story(story)
+
+
+@given(start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
+       span_h=st.integers(min_value=1, max_value=24 * 400), chunk_h=st.integers(min_value=1, max_value=24 * 90),
+       slices=st.integers(min_value=1, max_value=16))
+def test_slices_of_a_backfill_walk_exactly_the_chunks_of_the_whole(start: datetime, span_h: int, chunk_h: int,
+                                                                   slices: int) -> None:
+    end, chunk = start + timedelta(hours=span_h), timedelta(hours=chunk_h)
+    ranges = slice_windows(start, end, chunk, slices)
+    whole = [chunk_key(w, ["salesforce"], False) for w in chunk_windows(start, end, chunk)]
+    sliced = [chunk_key(w, ["salesforce"], False) for r in ranges for w in chunk_windows(r.start, r.end, chunk)]
+
+    assert sliced == whole
+    assert len(ranges) == min(slices, len(whole))
+    assert ranges[0].start == start and ranges[-1].end == end
+    assert all(a.end == b.start for a, b in itertools.pairwise(ranges))
+    sizes = [len(list(chunk_windows(r.start, r.end, chunk))) for r in ranges]
+    assert max(sizes) - min(sizes) <= 1

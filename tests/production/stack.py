@@ -98,8 +98,11 @@ class Stack:
 
 @contextmanager
 def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
-                     worker_env: Mapping[str, str] | None = None) -> Iterator[Stack]:
-    """Sandbox, server (on a free port, a fresh PREFECT_HOME), pool, deployments and one worker; all stopped after."""
+                     worker_env: Mapping[str, str] | None = None, workers: int = 1,
+                     runs_per_worker: int | None = None) -> Iterator[Stack]:
+    """Sandbox, server (on a free port, a fresh PREFECT_HOME), pool, deployments and `workers` worker processes
+    (logs `worker.log`, `worker-2.log`, …), each running at most `runs_per_worker` flow runs at once (`--limit`;
+    None: no limit); all stopped after."""
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as cleanup:
@@ -128,9 +131,12 @@ def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
                             "LEADSYNC_DEFINITIONS": str(REPO / "definitions"),
                             "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_LOGGING_LEVEL": "INFO",
                             **(worker_env or {})}
-        stack.processes["worker"] = _spawn(
-            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process", "--name", "e2e-worker"],
-            stack.worker_env, logs / "worker.log")
+        for number in range(1, workers + 1):
+            name = "worker" if number == 1 else f"worker-{number}"
+            limit = ["--limit", str(runs_per_worker)] if runs_per_worker else []
+            stack.processes[name] = _spawn(
+                [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process", "--name", f"e2e-{name}",
+                 *limit], stack.worker_env, logs / f"{name}.log")
         _wait_for_worker(stack, timeout=120)
         yield stack
 

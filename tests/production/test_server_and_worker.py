@@ -28,7 +28,7 @@ def test_deployed_flows_run_on_a_worker_against_a_real_server(tmp_path: Path) ->
         ready = time.monotonic()
         listing = stack.prefect("deployment", "ls")
         assert all(name in listing for name in DEPLOYMENTS), listing
-        assert len(DEPLOYMENTS) == 7
+        assert len(DEPLOYMENTS) == 8
         _bad_parameters_are_refused_before_any_worker_sees_them(stack)
 
         salesforce = _salesforce(stack.sandbox_env)

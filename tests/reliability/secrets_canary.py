@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
 from table import Row
+from world import an_earlier_sync_long_ago
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -503,9 +504,10 @@ def mid_pull_row(tmp: Path, canaries: Canaries, leads: LeadCanaries) -> Row:
         (work / "session-expired.txt").write_text(text, encoding="utf-8")
         trusted = shutil.copy(handle.sf.ca_bundle, work / "salesforce-ca.pem")  # outlives the stopped emulator's
         handle.hubspot.inject("hs.contacts.search", "slow", nth=1, delay_s=MID_PULL_PAUSE_S)
+        state_url = f"sqlite:///{tmp / 'mid-pull-state'}/state.db"
+        an_earlier_sync_long_ago(state_url)  # incremental: the lookups by email, whose URLs list the canary people
         run_env = {**env, **handle.env(), "LEADSYNC_SALESFORCE_CA_BUNDLE": str(trusted),
-                   "LEADSYNC_DATABASE_URL": f"sqlite:///{tmp / 'mid-pull-state'}/state.db",
-                   "LEADSYNC_DEFINITIONS": str(DEFINITIONS)}
+                   "LEADSYNC_DATABASE_URL": state_url, "LEADSYNC_DEFINITIONS": str(DEFINITIONS)}
         code, mid_run = run_killing_salesforce(run_env, work / "flow.log", handle, stop_salesforce)
     output = (work / "flow.log").read_text(errors="replace")
     failures = [m for m in prefect_error_logs(work / "prefect" / "prefect.db") if "find failed" in m]

@@ -123,6 +123,20 @@ def world(tmp: Path, leads: int, seed: int = 7, **env: str) -> Iterator[World]:
         yield World(handle, database_url, variables)
 
 
+def an_earlier_sync_long_ago(database_url: str) -> None:
+    """Watermarks of a sync in 2001: the next run is incremental over everything, the path that looks each page's
+    partners and evidence up at the APIs (a first run pulls both systems whole and makes a fraction of the calls)."""
+    from connectors.store.sql_state import open_run_state
+
+    Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    state = open_run_state(database_url)
+    try:
+        long_ago = datetime(2001, 1, 1, tzinfo=UTC)
+        state.record_observations([], {"salesforce": long_ago, "hubspot": long_ago})
+    finally:
+        state.close()
+
+
 def settings_from(variables: Mapping[str, str]) -> Settings:
     """The settings object these LEADSYNC_* variables configure: what `load_settings()` reads from an environment
     holding them (a run in this process gets it passed in; a `leadsync` process gets the variables)."""

@@ -1,5 +1,5 @@
-"""The state roles (connectors.ports: RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, Checkpoints,
-Revisits, Holds, OwnerNameCache), one suite each over every RunState: the fake, SQLite, and PostgreSQL when
+"""The state roles (connectors.ports: RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords,
+Checkpoints, Revisits, Holds, OwnerNameCache), one suite each over every RunState: the fake, SQLite, and PostgreSQL when
 LEADSYNC_TEST_DATABASE_URL is set. What only the SQL store does (migrations, races between processes, stale-lock
 takeover, heartbeats) is in test_sql_state.py."""
 
@@ -24,12 +24,15 @@ from connectors.ports import (
     Locks,
     Observations,
     OwnerNameCache,
+    PulledRecord,
+    PulledRecords,
     Revisits,
     RunLog,
     RunState,
     SlaClocks,
     Snapshot,
     SnapshotStore,
+    StageEvidence,
     WriteOutcome,
 )
 from connectors.store import schema
@@ -168,6 +171,45 @@ def test_snapshots_are_upserted_paged_by_id_and_found_by_id_or_email(state: Snap
     assert state.snapshots("hubspot", ["2", "9"])[0].record == {"id": "2", "properties": {"lifecyclestage": "lead"}}
     assert [s.record_id for s in state.snapshots_by_email("hubspot", ["c3@x.io"])] == ["3"]
     assert state.snapshots("salesforce", ["2"]) == []
+
+
+# --- PulledRecords ----------------------------------------------------------------------------------------------------
+
+
+def _pulled(record_id: str, modified_ms: int, email: str | None = None) -> PulledRecord:
+    return PulledRecord("hubspot", record_id, modified_ms, record_id.zfill(20), email, {"id": record_id})
+
+
+def test_pulled_records_are_kept_per_run_replayed_by_window_in_order_and_found_by_id_or_email(
+        state: PulledRecords) -> None:
+    state.keep_pulled("run-1", [_pulled("10", 5, "a@x.io"), _pulled("9", 5), _pulled("3", 7), _pulled("4", 99)])
+    state.keep_pulled("run-1", [_pulled("3", 6, "c@x.io")])  # pulled again: the last copy counts
+    state.keep_pulled("run-2", [_pulled("1", 5, "a@x.io")])
+
+    first = state.pulled_page("run-1", "hubspot", (5, 99), None, 2)
+    assert [r.record_id for r in first] == ["9", "10"]  # one instant: ids as numbers, not as text
+    last = first[-1]
+    assert [r.record_id for r in state.pulled_page("run-1", "hubspot", (5, 99), (last.modified_ms, last.order_id), 2)] \
+        == ["3"]
+    assert state.pulled("run-1", "hubspot", ["3", "1"]) == [{"id": "3"}]
+    assert state.pulled_by_email("run-1", "hubspot", ["a@x.io", "c@x.io"]) == [{"id": "3"}, {"id": "10"}]
+    assert state.pulled("run-1", "salesforce", ["3"]) == []
+
+
+def test_pulled_evidence_is_found_by_record_and_dropped_with_the_run(state: PulledRecords) -> None:
+    history = {"00QA": [{"LeadId": "00QA", "NewValue": "Open"}], "00QB": [{"LeadId": "00QB", "NewValue": "MQL"}]}
+    state.keep_pulled("run-1", [_pulled("1", 5)])
+    state.keep_pulled_evidence("run-1", StageEvidence(history, {}))
+    state.keep_pulled_evidence("run-1", StageEvidence({"00QA": [{"LeadId": "00QA", "NewValue": "MQL"}]},
+                                                      {"00QA": [{"WhoId": "00QA"}]}))
+
+    found = state.pulled_evidence("run-1", ["00QA"])
+    assert [row["NewValue"] for row in found.history["00QA"]] == ["Open", "MQL"] and set(found.history) == {"00QA"}
+    assert found.activities == {"00QA": [{"WhoId": "00QA"}]}
+    assert state.pulled_evidence("run-2", ["00QA"]).history == {}
+
+    state.drop_pulled("run-1")
+    assert state.pulled("run-1", "hubspot", ["1"]) == [] and state.pulled_evidence("run-1", ["00QA"]).history == {}
 
 
 # --- Checkpoints and Revisits -----------------------------------------------------------------------------------------

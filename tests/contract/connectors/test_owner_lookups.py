@@ -91,7 +91,7 @@ def test_hubspot_owner_reads_go_through_the_limiter_retries_and_budget(hubspot) 
 
     assert connector.owners.read_owner_names([hs_owner_id(1)]) == {hs_owner_id(1): "Ada Lovelace"}
     assert sandbox.faults.injected["rate_limit_no_retry_after"] == 1 and connector.api.rate_limited == 1
-    assert connector.budget.calls == 2 and len(connector.api.limiter._calls) == 2
+    assert connector.budget.calls == 2 and connector.api.limiter.in_window == 2
 
     sandbox.set_switches(daily_limit=10)
     connector = _hs_connector(served)

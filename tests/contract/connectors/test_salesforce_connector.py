@@ -175,3 +175,49 @@ def test_a_large_window_is_pulled_through_bulk_api_2_in_pages(salesforce) -> Non
     assert calls["sf.bulk2.query.create"] == 1 and calls.get("sf.query_more", 0) == 0
     lead = pages[0][0]
     assert lead["Status"] == "Open - Not Contacted" and lead["IsConverted"] in ("false", False)
+
+
+def test_every_answer_feeds_the_budget_bulk_2_and_composite_included(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.switches.update({"daily_api_max": 100_000, "api_usage": 500})  # 500 calls spent by others today
+    ids = _leads(sandbox, 2_500)
+    connector = _session(connection)
+    connector.source.bulk_threshold = 1_000
+
+    assert sum(len(page) for page in connector.source.iter_changed(EVER)) == 2_500
+    bulk_calls = sum(n for key, n in sandbox.calls.snapshot().items() if key.startswith("sf.bulk2"))
+    assert bulk_calls >= 3  # create, poll, results: the polls are not ours to count, yet they are counted
+    assert connector.budget.daily_limit == 100_000 and connector.budget.used_at_start == 500
+    assert connector.budget.used_by_run >= sandbox.switches.api_usage - 500  # never less than the server says
+
+    outcomes = connector.writer.apply_corrections([_correction(i) for i in ids[:450]])  # three composite calls
+    assert all(o.ok for o in outcomes)
+    assert connector.budget.used_now is not None and connector.budget.used_now >= sandbox.switches.api_usage
+    assert connector.budget.used_by_run >= sandbox.switches.api_usage - 500
+
+
+def test_the_budget_guard_stops_before_the_runs_share_with_others_using_the_org(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.switches.update({"daily_api_max": 100, "api_usage": 60})  # others used 60 of 100 today
+    ids = _leads(sandbox, 40)
+    connector = _session(connection)  # a share of 20%: 20 calls, counted from where the day stood at the start
+
+    with pytest.raises(BudgetExhaustedError) as caught:
+        for record_id in ids:
+            connector.source.read_records([record_id])
+    assert caught.value.limit == 20 and connector.budget.used_at_start == 60
+    assert sandbox.switches.api_usage - 60 <= 20  # the server agrees: the run stopped within its share
+
+
+def test_the_budget_guard_stops_before_the_daily_limit_whatever_the_share(salesforce) -> None:  # type: ignore[no-untyped-def]
+    sandbox, connection = salesforce
+    sandbox.switches.update({"daily_api_max": 100, "api_usage": 95})
+    ids = _leads(sandbox, 10)
+    connector = SalesforceConnector(SalesforceSettings(instance_url=connection.instance_url,
+                                                       session_id=connection.session_id,
+                                                       ca_bundle=connection.ca_bundle), DEFAULT, budget_share=1.0)
+
+    with pytest.raises(BudgetExhaustedError):
+        for record_id in ids:
+            connector.source.read_records([record_id])
+    assert sandbox.switches.api_usage <= 100 and "sf.query" in sandbox.calls.snapshot()

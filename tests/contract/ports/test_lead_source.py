@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.ports import TimeWindow
+from connectors.ports import TimeWindow, WholeSource
 from tests.contract.ports.worlds import EVER, World
 
 WORLDS = ["salesforce-fake", "hubspot-fake", "salesforce-emulator", "hubspot-emulator"]
@@ -94,3 +94,19 @@ def test_a_record_stamped_later_in_the_tick_a_window_ends_is_in_that_window_too(
 
 def test_window_literal_is_stable() -> None:
     assert EVER.end - EVER.start > timedelta(days=365)
+
+
+def _whole(world: World, window: TimeWindow) -> list[str]:
+    whole: WholeSource = world.source  # type: ignore[assignment]  # every source of this suite pulls whole too
+    return [world.shape.record_id(r) for page in whole.iter_whole(window) for r in page]
+
+
+def test_a_whole_pull_yields_what_the_window_pull_yields_each_record_once(world: World) -> None:
+    world.leads(150)
+    (stamped,) = world.leads(1, modified=STAMPED)
+    window = TimeWindow(HOUR, STAMPED + world.shape.tick * 0.6)
+
+    whole = _whole(world, EVER)
+
+    assert len(whole) == len(set(whole)) and sorted(whole) == sorted(_pulled(world, EVER))
+    assert _whole(world, window) == [stamped] == _pulled(world, window)  # the window's bounds at the system's tick

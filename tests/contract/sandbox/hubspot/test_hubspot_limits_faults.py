@@ -79,6 +79,7 @@ class TestRateLimits:
         assert body["message"] == "You have reached your secondly limit."
         time.sleep(1.05)
         _search(hub)
+        assert hub.admin("GET", "calls")[1]["refused"] == {"SECONDLY": 1}  # what a client's pacing keeps at 0
 
     def test_daily_limit(self, hub: Hub) -> None:
         hub.sandbox.set_switches(daily_limit=2)

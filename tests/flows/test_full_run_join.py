@@ -1,0 +1,101 @@
+"""A full run is a join (DESIGN §8): both systems pulled whole, partners and evidence found in the state store; it
+plans exactly what the page-by-page lookups plan, with no lookup call. Incremental windows keep the lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.fakes.system import FakeSystem
+from connectors.ports import RunState, TimeWindow
+from connectors.settings import RunSettings
+from flows.runs.services import CRM, MA, Services, SystemPorts
+from flows.runs.sync import JOIN, LOOKUPS, RunReport, run_sync
+from sandbox.population import SeedMix, generate
+from tests.factories import compiled
+
+NOW = datetime(2026, 11, 23, 15, tzinfo=UTC)
+LOOKUP_CALLS = ("read", "find", "evidence")
+
+
+def _systems(people: int) -> tuple[FakeSystem, FakeSystem]:
+    """A seeded population with every kind of person (duplicates, one-system people, email-only links…)."""
+    crm, ma = FakeSystem(CRM), FakeSystem(MA)
+    for lead in generate(compiled(), people, seed=15, now=NOW, mix=SeedMix(duplicates=0.05)):
+        crm.load(lead.salesforce)
+        for row in lead.history:
+            crm.history.setdefault(row["LeadId"], []).append(row)
+        for row in lead.tasks:
+            crm.activities.setdefault(row["WhoId"], []).append(row)
+        if lead.hubspot is not None:
+            properties = {k: v for k, v in lead.hubspot.items() if k not in ("id", "history")}
+            ma.load([{"id": lead.hubspot["id"], "properties": properties}])
+    return crm, ma
+
+
+def _services(crm: FakeSystem, ma: FakeSystem, state: RunState, *, join: bool) -> Services:
+    def ports(system: FakeSystem) -> SystemPorts:
+        return SystemPorts(source=system, writer=system, picklist=system, evidence=system, flags=system,
+                           whole=system if join else None, whole_evidence=system if join and system.system == CRM else None)
+
+    services = Services(compiled(), {CRM: ports(crm), MA: ports(ma)}, state, RunSettings())
+    services.clock = lambda: NOW
+    return services
+
+
+def _plan(report: RunReport) -> dict[str, Any]:
+    """Everything a plan says, order aside."""
+    def by_text(items: list[Any]) -> list[str]:
+        return sorted(repr(item) for item in items)
+
+    counts = {k: v for k, v in report.counts().items() if k != "whole_pulls"}
+    return {"corrections": by_text(report.corrections), "skipped": by_text(report.skipped),
+            "violations": by_text(report.violations), "duplicates": by_text(report.duplicates),
+            "sla": by_text(report.sla), "unmapped": by_text(report.unmapped), "counts": counts}
+
+
+def test_a_first_full_run_joins_and_plans_what_the_lookups_plan(make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(1_500)
+    looked_up = run_sync(_services(crm, ma, make_state(), join=False), as_of=NOW, dry_run=True)
+    lookup_calls = sum(crm.calls[op] + ma.calls[op] for op in LOOKUP_CALLS)
+    crm.calls.clear()
+    ma.calls.clear()
+    state = make_state()
+    joined = run_sync(_services(crm, ma, state, join=True), as_of=NOW, dry_run=True)
+
+    assert (looked_up.path, joined.path) == (LOOKUPS, JOIN)
+    assert joined.counts()["whole_pulls"] == 2 and looked_up.counts()["whole_pulls"] == 0
+    assert _plan(joined) == _plan(looked_up)
+    assert joined.corrections and joined.duplicates and joined.sla  # the data exercises every part of a plan
+    assert lookup_calls > 20
+    assert sum(crm.calls[op] + ma.calls[op] for op in LOOKUP_CALLS) == 0  # partners and evidence came from the store
+    assert crm.calls["pull_whole"] == 1 and ma.calls["pull_whole"] == -(-len(ma.records) // 100)
+    assert state.pulled_page(joined.run_id, CRM, (0, 2**62), None, 10) == []  # the pulls are dropped after planning
+
+
+def test_a_backfill_from_the_beginning_joins_and_its_window_bounds_the_planned_records(
+        make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(600)
+    recent = TimeWindow(datetime(2000, 1, 1, tzinfo=UTC), NOW - timedelta(days=20))
+    windows = {CRM: recent, MA: recent}
+    looked_up = run_sync(_services(crm, ma, make_state(), join=False), as_of=NOW, dry_run=True, windows=windows,
+                         kind="backfill", advance_watermarks=False)
+    joined = run_sync(_services(crm, ma, make_state(), join=True), as_of=NOW, dry_run=True, windows=windows,
+                      kind="backfill", advance_watermarks=False)
+
+    assert joined.path == JOIN
+    assert 0 < joined.records_seen < len(crm.records) + len(ma.records)
+    assert _plan(joined) == _plan(looked_up)
+
+
+def test_an_incremental_window_keeps_the_lookups(make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(200)
+    services = _services(crm, ma, make_state(), join=True)
+    first = run_sync(services, as_of=NOW, dry_run=False, allow_mass_change=True)
+    crm.calls.clear()
+    ma.calls.clear()
+    second = run_sync(services, as_of=NOW, dry_run=True)
+
+    assert first.path == JOIN and second.path == LOOKUPS
+    assert crm.calls["pull_whole"] == ma.calls["pull_whole"] == 0
