@@ -329,10 +329,22 @@ def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups:
             batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
             _absorb(report, batch)
             services.state.save_snapshots(batch.snapshots)
-            observed += batch.pairs
+            observed += [_observed(pair) for pair in batch.pairs]
     report.unmapped = memory.quarantine.unmapped
     report.quarantined = memory.quarantine.values
     return observed
+
+
+def _observed(pair: LeadPair) -> LeadPair:
+    """What the run records of a pair at its end (stages, entry instants, the link), without the records' fields:
+    kept for every lead of the run, so memory grows by a few hundred bytes a lead, not by whole records."""
+    return replace(pair, crm=_stage_only(pair.crm), ma=_stage_only(pair.ma))
+
+
+def _stage_only(lead: CanonicalLead | None) -> CanonicalLead | None:
+    if lead is None:
+        return None
+    return CanonicalLead(lead.system, lead.record_id, None, lead.stage, {}, {}, stage_entered_at=lead.stage_entered_at)
 
 
 def _pages(services: Services, system: str, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
