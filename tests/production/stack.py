@@ -99,7 +99,7 @@ class Stack:
 @contextmanager
 def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
                      worker_env: Mapping[str, str] | None = None, workers: int = 1,
-                     runs_per_worker: int | None = None) -> Iterator[Stack]:
+                     runs_per_worker: int | None = None, latency_ms: float = 0.0) -> Iterator[Stack]:
     """Sandbox, server (on a free port, a fresh PREFECT_HOME), pool, deployments and `workers` worker processes
     (logs `worker.log`, `worker-2.log`, …), each running at most `runs_per_worker` flow runs at once (`--limit`;
     None: no limit); all stopped after."""
@@ -114,7 +114,7 @@ def production_stack(workdir: Path, *, leads: int = 400, seed: int = 11,
         stack = Stack(workdir, api_url, base, {}, logs, "postgresql" if postgres else "sqlite")
         cleanup.callback(_stop_all, stack.processes)
 
-        sandbox_env = _start_sandbox(stack, leads, seed)
+        sandbox_env = _start_sandbox(stack, leads, seed, latency_ms)
         stack.processes["server"] = _spawn(
             [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             {**base, "PREFECT_API_DATABASE_CONNECTION_URL": server_db, "PREFECT_UI_API_URL": api_url},
@@ -187,20 +187,21 @@ def _databases(workdir: Path, postgres: str | None, on_exit: Callable[..., Any])
     return f"{server_base}/{names[0]}", f"{postgres.rsplit('/', 1)[0]}/{names[1]}"
 
 
-def _start_sandbox(stack: Stack, leads: int, seed: int) -> dict[str, str]:
+def _start_sandbox(stack: Stack, leads: int, seed: int, latency_ms: float) -> dict[str, str]:
     """`leadsync sandbox serve`; the `export` lines it prints on stderr, as the worker's environment."""
     err = stack.logs / "sandbox.log"
     process = _spawn([str(BIN / "leadsync"), "sandbox", "serve", "--leads", str(leads), "--seed", str(seed),
-                      "--provisioned"], stack.cli_env, stack.logs / "sandbox.out", stderr=err)
+                      "--provisioned", "--latency-ms", str(latency_ms)], stack.cli_env, stack.logs / "sandbox.out",
+                     stderr=err)
     stack.processes["sandbox"] = process
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 180 + leads / 500  # seeding a big population takes a while
     while time.monotonic() < deadline:
         if (stack.logs / "sandbox.out").read_text().strip():
             return _exports(err.read_text(), stack.cli_env)
         if process.poll() is not None:
             raise StackError(f"leadsync sandbox serve exited {process.returncode}:\n{err.read_text()[-3000:]}")
         time.sleep(0.2)
-    raise StackError("leadsync sandbox serve printed nothing in 180 s")
+    raise StackError(f"leadsync sandbox serve printed nothing in {180 + leads / 500:.0f} s")
 
 
 def _exports(text: str, env: Mapping[str, str]) -> dict[str, str]:
