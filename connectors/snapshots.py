@@ -6,7 +6,7 @@ definition change is previewed on exactly the data the last runs saw, with no AP
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from connectors.ports import RawRecord, Snapshot, SnapshotStore, StageEvidence, TimeWindow, WriteOutcome
 from mapping.plan import Correction
@@ -14,30 +14,82 @@ from mapping.plan import Correction
 PAGE = 2_000
 
 
-class SnapshotSource:
-    """LeadSource and EvidenceSource of one system, from snapshots (the window is ignored: all are replayed)."""
+class SnapshotReads:
+    """The snapshots one replayed page rests on (the page, its partners, its evidence), read from the store once and
+    answered again to every definition replayed over the same page; forgotten when the next page is read."""
 
-    def __init__(self, state: SnapshotStore, system: str) -> None:
+    def __init__(self, state: SnapshotStore) -> None:
+        self.state = state
+        self._by_id: dict[tuple[str, str], Snapshot] = {}
+        self._answers: dict[tuple[str, str, tuple[str, ...]], list[Snapshot]] = {}
+        self._in_page = False  # outside a page walk nothing is kept (nothing would forget it)
+
+    def pages(self, system: str) -> Iterator[list[RawRecord]]:
+        after: str | None = None
+        while page := self.state.snapshot_page(system, after, PAGE):
+            self._forget()
+            self._in_page = True
+            self._remember(page)
+            yield [s.record for s in page]
+            after = page[-1].record_id
+        self._forget()
+
+    def by_ids(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
+        return self._answer("id", system, record_ids, self.state.snapshots)
+
+    def by_emails(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
+        return self._answer("email", system, emails, self.state.snapshots_by_email)
+
+    def evidence(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
+        """The snapshots of these ids in any order (evidence is keyed by id): known ones without a read."""
+        known = [s for i in record_ids if (s := self._by_id.get((system, i))) is not None]
+        missing = [i for i in record_ids if (system, i) not in self._by_id]
+        return known + (self.by_ids(system, missing) if missing else [])
+
+    def _answer(self, kind: str, system: str, values: Sequence[str],
+                read: Callable[[str, Sequence[str]], list[Snapshot]]) -> list[Snapshot]:
+        key = (kind, system, tuple(values))
+        if (found := self._answers.get(key)) is None:
+            found = read(system, values)
+            if self._in_page:
+                self._answers[key] = found
+                self._remember(found)
+        return found
+
+    def _remember(self, snapshots: Sequence[Snapshot]) -> None:
+        if self._in_page:
+            self._by_id.update(((s.system, s.record_id), s) for s in snapshots)
+
+    def _forget(self) -> None:
+        self._in_page = False
+        self._by_id.clear()
+        self._answers.clear()
+
+
+class SnapshotSource:
+    """LeadSource and EvidenceSource of one system, from snapshots (the window is ignored: all are replayed).
+
+    Sources sharing one `SnapshotReads` replay the same pages; theirs are read once when they walk them in step."""
+
+    def __init__(self, state: SnapshotStore, system: str, reads: SnapshotReads | None = None) -> None:
         self.state = state
         self.system = system
+        self.reads = reads or SnapshotReads(state)
 
     def count_changed(self, window: TimeWindow) -> int:
         return sum(len(page) for page in self.iter_changed(window))
 
     def iter_changed(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
-        after: str | None = None
-        while page := self.state.snapshot_page(self.system, after, PAGE):
-            yield [s.record for s in page]
-            after = page[-1].record_id
+        return self.reads.pages(self.system)
 
     def read_records(self, record_ids: Sequence[str]) -> list[RawRecord]:
-        return [s.record for s in self.state.snapshots(self.system, record_ids)]
+        return [s.record for s in self.reads.by_ids(self.system, record_ids)]
 
     def find_by_emails(self, emails: Sequence[str]) -> list[RawRecord]:
-        return [s.record for s in self.state.snapshots_by_email(self.system, emails)]
+        return [s.record for s in self.reads.by_emails(self.system, emails)]
 
     def read_evidence(self, record_ids: Sequence[str]) -> StageEvidence:
-        found: list[Snapshot] = self.state.snapshots(self.system, record_ids)
+        found = self.reads.evidence(self.system, record_ids)
         return StageEvidence({s.record_id: s.history for s in found}, {s.record_id: s.activities for s in found})
 
 

@@ -59,7 +59,7 @@ def merged_fields(pair: LeadPair) -> dict[str, Any]:
     crm = pair.crm.fields if pair.crm else {}
     ma = pair.ma.fields if pair.ma else {}
     fields = dict(ma)
-    fields.update((key, value) for key, value in crm.items() if value is not None)
+    fields.update({key: value for key, value in crm.items() if value is not None})
     fields["email_valid"] = bool(crm.get("email_valid")) or bool(ma.get("email_valid"))
     return fields
 

@@ -562,7 +562,7 @@ class SqlRunState:
         with self._begin("pulled_page") as c:
             rows = c.execute(query.order_by(p.modified_ms, p.order_id).limit(size))
             return [PulledRecord(row.system, row.record_id, row.modified_ms, row.order_id, row.email_key,
-                                 dict(row.record)) for row in rows]
+                                 row.record) for row in rows]  # a fresh decode each: no copy needed
 
     def pulled(self, run_id: str, system: str, record_ids: Sequence[str]) -> list[RawRecord]:
         return self._pulled_where(run_id, system, t.pulled_records.c.record_id, record_ids)
@@ -577,7 +577,7 @@ class SqlRunState:
             for chunk in _chunks(sorted(set(values))):
                 rows = c.execute(select(p.order_id, p.record).where(and_(p.run_id == run_id, p.system == system,
                                                                          column.in_(chunk))))
-                found += [(order_id, dict(record)) for order_id, record in rows]
+                found += [(order_id, record) for order_id, record in rows]
         return [record for _, record in sorted(found, key=lambda item: item[0])]
 
     def pulled_evidence(self, run_id: str, record_ids: Sequence[str]) -> StageEvidence:
@@ -635,9 +635,8 @@ class SqlRunState:
             self._upsert(c, t.owner_names, rows, ["system", "owner_id"])
 
 
-def _snapshot(row: Any) -> Snapshot:
-    return Snapshot(row.system, row.record_id, row.email, dict(row.record), list(row.history or []),
-                    list(row.activities or []))
+def _snapshot(row: Any) -> Snapshot:  # the JSON columns are decoded afresh for each row: nothing to copy
+    return Snapshot(row.system, row.record_id, row.email, row.record, row.history or [], row.activities or [])
 
 
 _AUDIT = t.audit_log.c

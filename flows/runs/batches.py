@@ -6,7 +6,7 @@ on an incremental run, the run's whole pulls in the state store on a full run (`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +14,7 @@ from typing import Protocol
 from connectors.ports import RawRecord, Snapshot, StageEvidence
 from flows.runs.services import CRM, MA, Services
 from mapping.convert import normalize_email, salesforce_id18
+from mapping.definition.compiled import CompiledDefinition
 from mapping.match import DuplicateFinding, LeadPair, LinkKind, match_identities
 from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import Plan, plan_pairs
@@ -70,8 +71,35 @@ class RunMemory:
     quarantine: Quarantine = field(default_factory=Quarantine)
 
 
+class Normalized:
+    """Leads normalized once per raw record, for every definition replayed over the same records that reads them
+    alike (`reads_alike`); the holder forgets them page by page (`clear`)."""
+
+    def __init__(self) -> None:
+        self._leads: dict[int, tuple[RawRecord, CanonicalLead]] = {}
+
+    def lead(self, record: RawRecord, normalize: Callable[[RawRecord], CanonicalLead]) -> CanonicalLead:
+        known = self._leads.get(id(record))
+        if known is not None and known[0] is record:  # the very record: an id alone could be a new object's
+            return known[1]
+        lead = normalize(record)
+        self._leads[id(record)] = (record, lead)
+        return lead
+
+    def clear(self) -> None:
+        self._leads.clear()
+
+
+def reads_alike(one: CompiledDefinition, other: CompiledDefinition) -> bool:
+    """Both definitions normalize any record to the same lead (same system views and stage ranks)."""
+    return one.systems == other.systems and one.ranks == other.ranks
+
+
 def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory,
-               lookups: Lookups | None = None) -> BatchResult:
+               lookups: Lookups | None = None, *, keep_snapshots: bool = True,
+               normalized: Normalized | None = None) -> BatchResult:
+    """One page planned; with `keep_snapshots` (a sync's), the raw records and evidence it rests on come along;
+    `normalized` shares leads with other definitions replayed over the same records."""
     # Records already planned this run (as partners of the other system's pages) need no second lookup.
     page = [r for r in page if (driver, _record_id(driver, r)) not in memory.processed]
     if not page:
@@ -80,8 +108,12 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     crm_raw, ma_raw = (list(page), _partners(services, found, CRM, page)) if driver == CRM else \
         (_partners(services, found, MA, page), list(page))
     evidence = found.read_evidence([str(r.get("Id")) for r in crm_raw])
-    crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
-    ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
+    if normalized is None:
+        crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
+        ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
+    else:
+        crm = [normalized.lead(record, lambda r: _normalize_crm(services, r, evidence)) for record in crm_raw]
+        ma = [normalized.lead(record, lambda r: normalize_hubspot(r, services.compiled)) for record in ma_raw]
     memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in memory.processed)
     known = services.state.links_for_hubspot([lead.record_id for lead in ma])
     match = match_identities(crm, ma, known)
@@ -90,7 +122,8 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
         memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
     observed = services.state.first_observed([pair.primary.key for pair in pairs])
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
-    snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence())
+    snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence()) \
+        if keep_snapshots else []
     return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
 
 

@@ -7,7 +7,7 @@ connectors (reads only). Either way the same planning code as a sync runs, stopp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,8 +15,8 @@ from typing import Any
 
 from connectors.ports import RunLog, RunState, TimeWindow
 from connectors.settings import RunSettings
-from connectors.snapshots import RefusingWriter, SnapshotSource
-from flows.runs.batches import RunMemory, plan_batch
+from connectors.snapshots import RefusingWriter, SnapshotReads, SnapshotSource
+from flows.runs.batches import Normalized, RunMemory, plan_batch, reads_alike
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from flows.runs.sync import BEGINNING
 from mapping.definition.compiled import CompiledDefinition
@@ -43,8 +43,9 @@ def run_impact(state: RunState, settings: RunSettings, old: CompiledDefinition, 
                record: bool = True) -> ImpactResult:
     """Compare `old` and `new` on the same leads; with `record`, keep the summary for the report."""
     if live is None:
-        before = replay(snapshot_services(state, settings, old), as_of)
-        after = replay(snapshot_services(state, settings, new), as_of)
+        reads = SnapshotReads(state)
+        before, after = replay_together([snapshot_services(state, settings, old, reads),
+                                         snapshot_services(state, settings, new, reads)], as_of)
         existing = known_values(old)
     else:
         with live(old) as services:
@@ -61,12 +62,23 @@ def run_impact(state: RunState, settings: RunSettings, old: CompiledDefinition, 
 
 def replay(services: Services, as_of: datetime) -> Replayed:
     """Every lead the sources hold, planned as a dry run would plan it: one outcome per lead, and its records."""
-    memory = RunMemory()
-    found = Replayed()
+    return replay_together([services], as_of)[0]
+
+
+def replay_together(each: Sequence[Services], as_of: datetime) -> list[Replayed]:
+    """`replay` of several services over the same sources, page by page in step: the first one's pages are planned
+    by all, so sources that share their reads (`SnapshotReads`) read each page, its partners and evidence once."""
+    memories = [RunMemory() for _ in each]
+    found = [Replayed() for _ in each]
+    shared = Normalized()
+    normalizers = [shared if reads_alike(services.compiled, each[0].compiled) else Normalized() for services in each]
     for system in (CRM, MA):
-        for page in _pages(services, system, as_of):
-            batch = plan_batch(services, system, page, as_of, memory)
-            found.add(batch.plan, batch.pairs)
+        for page in _pages(each[0], system, as_of):
+            for services, memory, replayed, normalized in zip(each, memories, found, normalizers, strict=True):
+                batch = plan_batch(services, system, page, as_of, memory, keep_snapshots=False, normalized=normalized)
+                replayed.add(batch.plan, batch.pairs)
+            for normalized in normalizers:
+                normalized.clear()
     return found
 
 
@@ -76,11 +88,13 @@ def _pages(services: Services, system: str, as_of: datetime) -> Iterator[list[di
     yield from services.systems[system].source.iter_changed(TimeWindow(BEGINNING, end))
 
 
-def snapshot_services(state: RunState, settings: RunSettings, compiled: CompiledDefinition) -> Services:
+def snapshot_services(state: RunState, settings: RunSettings, compiled: CompiledDefinition,
+                      reads: SnapshotReads | None = None) -> Services:
     """Read-only services over the snapshots: the replay cannot write, by construction."""
     systems = {}
+    shared = reads or SnapshotReads(state)
     for system in (CRM, MA):
-        source = SnapshotSource(state, system)
+        source = SnapshotSource(state, system, shared)
         systems[system] = SystemPorts(source, RefusingWriter(), None,  # type: ignore[arg-type]  # never provisions
                                       evidence=source if system == CRM else None)
     return Services(compiled, systems, state, settings)

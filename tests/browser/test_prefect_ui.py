@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect
 
-from tests.production.stack import Stack, production_stack
+from tests.production.stack import REPO, Stack, production_stack
 
 pytestmark = pytest.mark.browser
 
-DEPLOYMENTS = ("sync", "sla-sweep", "report", "backfill", "provision-stages", "revert", "definition-impact")
+DEPLOYMENTS = tuple(d["name"] for d in yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"])
 BACKFILL_FIELDS = ("start", "end", "systems", "dry_run", "chunk_days")
 
 

@@ -249,8 +249,9 @@ def _wait_for_worker(stack: Stack, timeout: float) -> None:
 
 
 def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each process group (worker first, so no run is left half-started), SIGKILL what is left after 20 s."""
-    for name in ("worker", "server", "sandbox"):
+    """SIGTERM each process group (workers first, so no run is left half-started), SIGKILL what is left after 20 s."""
+    workers = sorted(name for name in processes if name.startswith("worker"))
+    for name in (*workers, "server", "sandbox"):
         process = processes.get(name)
         if process is None or process.poll() is not None:
             continue

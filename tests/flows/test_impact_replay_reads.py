@@ -1,0 +1,114 @@
+"""`definitions impact` replays both definitions page by page in step: each snapshot page, its partners and its
+evidence are read from the store once, records both definitions read alike are normalized once, and the outcomes
+are exactly those of two separate replays."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.fakes.state import FakeRunState
+from connectors.fakes.system import FakeSystem
+from connectors.ports import Snapshot
+from connectors.settings import RunSettings
+from connectors.snapshots import SnapshotReads
+from flows.runs.batches import reads_alike
+from flows.runs.impact import replay, replay_together, run_impact, snapshot_services
+from flows.runs.services import Services, SystemPorts
+from flows.runs.sync import run_sync
+from mapping.definition.compiled import compile_definition
+from mapping.definition.parse import parse_definition
+from tests.conftest import DEFAULT_DEFINITIONS, EXAMPLE_DEFINITIONS
+from tests.factories import at, compiled, hs_contact, sf_lead, sources
+from tests.flows.test_explain_and_impact import AS_OF, _stricter
+
+PEOPLE = 7
+
+
+@dataclass
+class CountingState(FakeRunState):
+    """The fake state store, counting the snapshot reads a replay asks of it."""
+
+    reads: Counter[str] = field(default_factory=Counter)
+
+    def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
+        self.reads["page"] += 1
+        return super().snapshot_page(system, after, size)
+
+    def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
+        self.reads["by_id"] += 1
+        return super().snapshots(system, record_ids)
+
+    def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
+        self.reads["by_email"] += 1
+        return super().snapshots_by_email(system, emails)
+
+
+def _synced() -> CountingState:
+    crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
+    for n in range(PEOPLE):
+        record, history = sf_lead(f"00Q{n:015d}", "Open - Not Contacted", f"p{n}@example.com", entered=at(2))
+        crm.load([record])
+        crm.history[record["Id"]] = history
+        ma.load([hs_contact(str(900 + n), "marketingqualifiedlead", f"p{n}@example.com", score=40 + 5 * n,
+                            entered=at(3))])
+    ma.load([hs_contact("990", "lead", "alone@example.com", score=80, entered=at(3))])
+    state = CountingState()
+    ports = {name: SystemPorts(source=s, writer=s, picklist=s, evidence=s, flags=s) for name, s in
+             (("salesforce", crm), ("hubspot", ma))}
+    run_sync(Services(compiled(), ports, state, RunSettings()), as_of=AS_OF, dry_run=True)
+    state.reads.clear()
+    return state
+
+
+def _raw_warm_hot() -> Any:
+    return compile_definition(parse_definition(sources(EXAMPLE_DEFINITIONS / "raw-warm-hot")))
+
+
+@pytest.mark.parametrize("proposed", ["raised threshold", "other vocabulary"])
+def test_replaying_in_step_gives_the_outcomes_of_separate_replays(proposed: str, tmp_path: Path) -> None:
+    state = _synced()
+    new = _stricter(tmp_path, 60) if proposed == "raised threshold" else _raw_warm_hot()
+    old, settings = compiled(), RunSettings()
+    assert reads_alike(old, new) == (proposed == "raised threshold")
+
+    alone = [replay(snapshot_services(state, settings, d), AS_OF) for d in (old, new)]
+    reads = SnapshotReads(state)
+    together = replay_together([snapshot_services(state, settings, d, reads) for d in (old, new)], AS_OF)
+
+    assert [r.outcomes for r in together] == [r.outcomes for r in alone]
+    assert [r.links for r in together] == [r.links for r in alone]
+    assert len(together[0].outcomes) >= PEOPLE
+
+
+def test_impact_reads_each_page_and_its_lookups_once_for_both_definitions(tmp_path: Path) -> None:
+    state = _synced()
+    run_impact(state, RunSettings(), compiled(), compiled(), as_of=AS_OF, record=False)
+    in_step = Counter(state.reads)
+    state.reads.clear()
+    for _ in range(2):
+        replay(snapshot_services(state, RunSettings(), compiled()), AS_OF)
+
+    assert in_step["page"] == state.reads["page"] // 2  # one walk of the pages, not one per definition
+    assert sum(in_step.values()) < sum(state.reads.values()) / 2 + 1
+    assert in_step["by_id"] <= state.reads["by_id"] // 2  # evidence of the page's leads: known, not read again
+
+
+def test_reads_outside_a_page_walk_are_not_kept() -> None:
+    state = _synced()
+    reads = SnapshotReads(state)
+    ids = [f"00Q{n:015d}" for n in range(PEOPLE)]
+    first = reads.by_ids("salesforce", ids)
+    again = reads.by_ids("salesforce", ids)
+    assert [s.record_id for s in first] == [s.record_id for s in again] == ids
+    assert state.reads["by_id"] == 2  # nothing kept: nothing would forget it
+    assert {s.record_id for s in reads.evidence("salesforce", ids)} == set(ids)
+
+
+def test_default_definitions_are_read_alike_by_a_copy() -> None:
+    assert reads_alike(compiled(), compile_definition(parse_definition(sources(DEFAULT_DEFINITIONS))))
