@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from served import point_environment_at, served_sandbox
 
 
 def _calls(facts: dict, ca: str) -> dict[str, int]:
@@ -55,27 +55,9 @@ def main() -> None:
 
 
 def _with_sandbox(leads: int, job):
-    leadsync = str(Path(sys.executable).parent / "leadsync")
-    server = subprocess.Popen([leadsync, "sandbox", "serve", "--leads", str(leads), "--provisioned",
-                               "--definitions", str(REPO / "definitions")],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-    try:
-        facts = json.loads(server.stdout.readline())  # type: ignore[union-attr]
-        _environment(facts)
+    with served_sandbox(leads) as facts:
+        point_environment_at(facts, f"sqlite:///{tempfile.mkdtemp()}/state.db")
         return job(facts)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _environment(facts: dict) -> None:
-    ca = facts["salesforce"]["ca_bundle"]
-    os.environ.update({"LEADSYNC_SALESFORCE_INSTANCE_URL": facts["salesforce"]["instance_url"],
-                       "LEADSYNC_SALESFORCE_SESSION_ID": facts["salesforce"]["session_id"],
-                       "LEADSYNC_SALESFORCE_CA_BUNDLE": ca, "LEADSYNC_HUBSPOT_BASE_URL": facts["hubspot"]["base_url"],
-                       "LEADSYNC_HUBSPOT_ACCESS_TOKEN": facts["hubspot"]["access_token"],
-                       "LEADSYNC_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/state.db", "LEADSYNC_BUDGET_SHARE": "1.0",
-                       "LEADSYNC_DEFINITIONS": str(REPO / "definitions")})
 
 
 def noop(facts: dict):
@@ -87,7 +69,11 @@ def noop(facts: dict):
     now = datetime.now(UTC)
     with open_services(load_settings()) as services:
         run_sync(services, as_of=now, dry_run=False, allow_mass_change=True)
-        run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False)  # past the overlap of our own writes
+        # Later runs, past the overlap of our own writes: the run's clock is moved on (an applying run refuses an
+        # as-of ahead of its clock).
+        services.clock = lambda: datetime.now(UTC) + timedelta(minutes=10)
+        run_sync(services, as_of=now + timedelta(minutes=10), dry_run=False)
+        services.clock = lambda: datetime.now(UTC) + timedelta(minutes=20)
         before = _calls(facts, ca)
         started = time.perf_counter()
         run_sync(services, as_of=now + timedelta(minutes=20), dry_run=False)

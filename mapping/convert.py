@@ -160,3 +160,24 @@ def salesforce_id18(record_id: str) -> str:
     suffix = "".join(ID18_ALPHABET[sum(1 << i for i, ch in enumerate(record_id[n:n + 5]) if "A" <= ch <= "Z")]
                      for n in range(0, 15, 5))
     return record_id + suffix
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def epoch_ms(instant: datetime) -> int:
+    """Epoch milliseconds, rounded down (exactly: float seconds × 1000 can lose the last millisecond)."""
+    return _epoch_us(instant) // 1000
+
+
+def epoch_ms_ceil(instant: datetime) -> int:
+    """Epoch milliseconds, rounded up: a window's exclusive end keeps what was stamped in the end's millisecond."""
+    return -(-_epoch_us(instant) // 1000)
+
+
+def _epoch_us(instant: datetime) -> int:
+    # From the fields, not `instant - epoch`: Prefect hands pendulum instants, whose differences divide differently.
+    utc = instant.astimezone(UTC)
+    seconds = (date(utc.year, utc.month, utc.day).toordinal() - _EPOCH_DAY) * 86_400 + utc.hour * 3600 \
+        + utc.minute * 60 + utc.second
+    return seconds * 1_000_000 + utc.microsecond

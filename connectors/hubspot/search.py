@@ -7,31 +7,9 @@ on `hs_object_id` instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 SEARCH_CAP = 10_000
 PAGE = 200
-
-
-_EPOCH_DAY = date(1970, 1, 1).toordinal()
-
-
-def ms(instant: datetime) -> int:
-    """Epoch milliseconds, rounded down (exactly: float seconds × 1000 can lose the last millisecond)."""
-    return _epoch_us(instant) // 1000
-
-
-def ms_ceil(instant: datetime) -> int:
-    """Epoch milliseconds, rounded up: a window's exclusive end keeps what was stamped in the end's millisecond."""
-    return -(-_epoch_us(instant) // 1000)
-
-
-def _epoch_us(instant: datetime) -> int:
-    # From the fields, not `instant - epoch`: Prefect hands pendulum instants, whose differences divide differently.
-    utc = instant.astimezone(UTC)
-    seconds = (date(utc.year, utc.month, utc.day).toordinal() - _EPOCH_DAY) * 86_400 + utc.hour * 3600 \
-        + utc.minute * 60 + utc.second
-    return seconds * 1_000_000 + utc.microsecond
 
 
 @dataclass(frozen=True)

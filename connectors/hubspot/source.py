@@ -11,9 +11,9 @@ from typing import Any
 from hubspot.crm.contacts import BasicApi, BatchReadInputSimplePublicObjectId, PublicObjectSearchRequest, SimplePublicObjectId
 
 from connectors.hubspot.api import HubSpotApi
-from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice, ms, ms_ceil
+from connectors.hubspot.search import PAGE, SEARCH_CAP, Slice
 from connectors.ports import TimeWindow
-from mapping.convert import to_datetime
+from mapping.convert import epoch_ms, epoch_ms_ceil, to_datetime
 from mapping.definition.compiled import CompiledDefinition
 from mapping.normalize import hubspot_history_properties
 
@@ -47,11 +47,11 @@ class HubSpotContactSource:
         return self._described
 
     def count_changed(self, window: TimeWindow) -> int:
-        return int(self._search(Slice(ms(window.start), ms_ceil(window.end)), None, limit=1).total or 0)
+        return int(self._search(Slice(epoch_ms(window.start), epoch_ms_ceil(window.end)), None, limit=1).total or 0)
 
     def iter_changed(self, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
         seen: set[str] = set()
-        for page in self._slice_pages(Slice(ms(window.start), ms_ceil(window.end))):
+        for page in self._slice_pages(Slice(epoch_ms(window.start), epoch_ms_ceil(window.end))):
             fresh = [c for c in page if c["id"] not in seen]
             seen.update(c["id"] for c in fresh)
             if fresh:
@@ -60,7 +60,7 @@ class HubSpotContactSource:
     def iter_whole(self, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
         """Every contact modified in the window, through the list endpoint in id order (the window is applied here:
         the list endpoint filters on nothing)."""
-        span = Slice(ms(window.start), ms_ceil(window.end))
+        span = Slice(epoch_ms(window.start), epoch_ms_ceil(window.end))
         after: str | None = None
         while True:
             body = self.api.run("list", partial(self._list_page, after))
@@ -145,7 +145,7 @@ class HubSpotContactSource:
 def _modified_ms(contact: dict[str, Any]) -> int:
     value = contact["properties"].get("lastmodifieddate")
     parsed = to_datetime(value)[0]
-    return ms(parsed) if parsed else 0
+    return epoch_ms(parsed) if parsed else 0
 
 
 def _contact(result: Any) -> dict[str, Any]:

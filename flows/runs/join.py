@@ -9,7 +9,6 @@ bounded by a page.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from connectors.ports import PulledRecord, RawRecord, StageEvidence, TimeWindow
 from flows.runs.batches import ApiLookups
 from flows.runs.services import CRM, MA, Services
-from mapping.convert import fast_datetime
+from mapping.convert import epoch_ms, epoch_ms_ceil, fast_datetime
 
 REPLAY_PAGE = {CRM: 2_000, MA: 200}  # an incremental pull's pages (Salesforce REST, HubSpot search)
 TICK_MS = {CRM: 1_000, MA: 1}  # the precision a window is asked at: SOQL literals are whole seconds
@@ -97,17 +96,8 @@ def email_key(system: str, email: str) -> str | None:
 def window_span_ms(system: str, window: TimeWindow) -> tuple[int, int]:
     """[start, end) in epoch ms as the system is asked: the start rounded down to its tick, the end up."""
     tick = TICK_MS[system]
-    start, end = epoch_ms(window.start), -(-_epoch_us(window.end) // 1000)
+    start, end = epoch_ms(window.start), epoch_ms_ceil(window.end)
     return start - start % tick, -(-end // tick) * tick
-
-
-def epoch_ms(instant: datetime) -> int:
-    return _epoch_us(instant) // 1000
-
-
-def _epoch_us(instant: datetime) -> int:
-    utc = instant.astimezone(UTC)
-    return calendar.timegm(utc.timetuple()) * 1_000_000 + utc.microsecond  # exact: no float seconds
 
 
 def _modified_ms(value: object) -> int:

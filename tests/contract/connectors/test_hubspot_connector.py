@@ -11,9 +11,10 @@ import pytest
 
 from connectors.errors import BudgetExhaustedError
 from connectors.hubspot.connector import HubSpotConnector
-from connectors.hubspot.search import Slice, ms, ms_ceil
+from connectors.hubspot.search import Slice
 from connectors.ports import TimeWindow
 from connectors.settings import HubSpotSettings
+from mapping.convert import epoch_ms, epoch_ms_ceil
 from sandbox.hubspot import HubSpotSandbox
 from tests.contract.connectors.conftest import DEFAULT
 
@@ -37,10 +38,10 @@ def _contacts(sandbox: HubSpotSandbox, count: int, same_time: bool = False, star
 def test_window_milliseconds_are_exact_and_an_end_rounds_up_also_for_prefects_pendulum_instants() -> None:
     instant = datetime(2026, 11, 23, 15, 0, 7, 250_400, tzinfo=UTC)
     for given in (instant, pendulum.instance(instant)):  # a flow's run instant is a pendulum DateTime
-        assert (ms(given), ms_ceil(given)) == (1_795_446_007_250, 1_795_446_007_251)
+        assert (epoch_ms(given), epoch_ms_ceil(given)) == (1_795_446_007_250, 1_795_446_007_251)
     whole = instant.replace(microsecond=250_000)
-    assert ms(whole) == ms_ceil(whole) == 1_795_446_007_250
-    assert ms(datetime(1969, 12, 31, 23, 59, 59, 999_500, tzinfo=UTC)) == -1
+    assert epoch_ms(whole) == epoch_ms_ceil(whole) == 1_795_446_007_250
+    assert epoch_ms(datetime(1969, 12, 31, 23, 59, 59, 999_500, tzinfo=UTC)) == -1
 
 
 def test_the_window_planner_splits_and_pages_by_id_at_one_instant() -> None:
