@@ -17,12 +17,12 @@ from sandbox.definition_schema import hubspot_properties, salesforce_fields
 from sandbox.hubspot import HubSpotSandbox, ServedHubSpot
 from sandbox.hubspot import Switches as HubSpotSwitches
 from sandbox.hubspot.sandbox import DEFAULT_ACCESS_TOKEN, access_token_from_env
+from sandbox.hubspot.tiers import DEFAULT_TIER, tier_of
 from sandbox.population import HUBSPOT_OWNERS, SALESFORCE_USERS, SeedLead, SeedMix, generate
 from sandbox.salesforce import Credentials, SalesforceConnection, SalesforceSandbox
 
 CHUNK = 5_000
 DEFAULT_MIX = SeedMix()
-HUBSPOT_CALLS_PER_10S = 190  # the Pro/Enterprise private-app limit; leadsync's default budget stays under it
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,10 @@ class SandboxHandle:
         return {
             "salesforce": {"instance_url": self.sf.instance_url, "username": self.sf.username,
                            "password": self.sf.password, "security_token": self.sf.security_token,
-                           "session_id": self.sf.session_id, "ca_bundle": str(self.sf.ca_bundle)},
+                           "session_id": self.sf.session_id, "ca_bundle": str(self.sf.ca_bundle),
+                           # for external tools set up with the OAuth refresh-token flow (a seeded, always-valid token)
+                           "consumer_key": self.sf.consumer_key, "consumer_secret": self.sf.consumer_secret,
+                           "refresh_token": self.sf.refresh_token},
             "hubspot": {"base_url": self.hs.base_url, "access_token": self.hs.access_token},
         }
 
@@ -164,6 +167,8 @@ def run_sandbox(
     provisioned: bool = False,
     ports: tuple[int, int] = (0, 0),
     secrets: SandboxSecrets | None = None,
+    hubspot_tier: str = DEFAULT_TIER,
+    hubspot_search_lag_ms: int = 0,
 ) -> Iterator[SandboxHandle]:
     """Both emulators serving (Salesforce over TLS), seeded unless `empty`, until the block exits. Either way the org
     and the portal have every field and property `definition` maps (loaded by the caller: the sandbox reads no
@@ -171,12 +176,17 @@ def run_sandbox(
 
     The credentials they expect are `secrets`, by default `SandboxSecrets.from_env()` (LEADSYNC_SANDBOX_*, else the
     fixed sandbox values); `handle.env()` hands the same values to a client.
+
+    HubSpot enforces `hubspot_tier`'s published burst and daily limits. Its search index lag stays off (0 ms) unless
+    asked for: the tests and benchmarks that start the sandbox here want writes searchable at once, while
+    `leadsync sandbox serve` (what users and external tools run) asks for HubSpot's realistic lag by default.
     """
     setup = SandboxSetup(definition, leads, seed, now or datetime.now(UTC), mix, provisioned, empty, latency_ms, jitter_ms)
     chosen = secrets or SandboxSecrets.from_env()
     sf = SalesforceSandbox(seed=seed, credentials=replace(chosen.salesforce))  # a copy: the sandbox adds its JWT key
-    hs = HubSpotSandbox(switches=HubSpotSwitches(limit_per_10s=HUBSPOT_CALLS_PER_10S), seed=seed,
-                        access_token=chosen.hubspot_access_token)
+    tier = tier_of(hubspot_tier)
+    hs_switches = HubSpotSwitches(limit_per_10s=tier.per_10s, daily_limit=tier.daily, index_lag_ms=hubspot_search_lag_ms)
+    hs = HubSpotSandbox(switches=hs_switches, seed=seed, access_token=chosen.hubspot_access_token)
     seeded = set_up(sf, hs, setup)
     with ExitStack() as stack:
         sf_conn = stack.enter_context(sf.serve(port=ports[0]))

@@ -248,8 +248,10 @@ def serve_in_thread(
     port: int = 0,
     tls: TlsMaterial | None = None,
     startup_timeout_s: float = 15.0,
+    server_headers: bool = True,
 ) -> Iterator[ServedApp]:
-    """Serve `app` with uvicorn in a daemon thread until the block exits."""
+    """Serve `app` with uvicorn in a daemon thread until the block exits; `server_headers=False` drops uvicorn's own
+    (lower-case) `date` and `server` headers, for an app that sends its vendor's headers itself."""
     port = port or _free_port(host)
     config = uvicorn.Config(
         app,
@@ -260,6 +262,8 @@ def serve_in_thread(
         lifespan="off",
         timeout_keep_alive=30,
         http=_DroppableH11Protocol,
+        date_header=server_headers,
+        server_header=server_headers,
         ssl_certfile=str(tls.certfile) if tls else None,
         ssl_keyfile=str(tls.keyfile) if tls else None,
     )

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,20 @@ import typer
 from rich.console import Console
 
 from connectors.environment import definitions_directory
+
+# What users and external tools meet: HubSpot's search index lags "several seconds" behind writes (hubspot.md §3), so
+# `serve` defaults to a lag of 2 s; `run_sandbox` itself keeps it off, for leadsync's own tests. 0 turns it off.
+DEFAULT_SEARCH_LAG_MS = 2_000
+
+
+class HubSpotTier(StrEnum):
+    """HubSpot subscription tiers, whose published API limits the emulator enforces (sandbox/hubspot/tiers.py)."""
+
+    free = "free"
+    starter = "starter"
+    professional = "professional"
+    enterprise = "enterprise"
+
 
 sandbox_app = typer.Typer(help="Local emulators of Salesforce and HubSpot for demos, tests and benchmarks.",
                           no_args_is_help=True)
@@ -29,6 +44,13 @@ def serve(
     port_salesforce: Annotated[int, typer.Option("--port-salesforce", min=0, max=65535)] = 0,
     port_hubspot: Annotated[int, typer.Option("--port-hubspot", min=0, max=65535)] = 0,
     provisioned: Annotated[bool, typer.Option("--provisioned", help="Seed as if the stages were provisioned.")] = False,
+    hubspot_tier: Annotated[HubSpotTier, typer.Option(
+        "--hubspot-tier", help="HubSpot tier whose burst and daily API limits apply: free and starter 100 per 10 s "
+                               "and 250,000/day, professional 190 per 10 s and 625,000/day, enterprise 190 per 10 s "
+                               "and 1,000,000/day (search: 5/s on every tier).")] = HubSpotTier.professional,
+    hubspot_search_lag_ms: Annotated[int, typer.Option(
+        "--hubspot-search-lag-ms", min=0, help="How long a HubSpot write stays invisible to search (0: off).")
+    ] = DEFAULT_SEARCH_LAG_MS,
     definitions: Annotated[Path | None, typer.Option(
         "--definitions", help="Definition to seed from and to shape the schema by (default: $LEADSYNC_DEFINITIONS, "
                               "else ./definitions).")] = None,
@@ -49,7 +71,8 @@ def serve(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with run_sandbox(leads=leads, seed=seed, empty=empty, latency_ms=latency_ms, jitter_ms=jitter_ms,
-                     definition=definition, provisioned=provisioned, ports=(port_salesforce, port_hubspot)) as handle:
+                     definition=definition, provisioned=provisioned, ports=(port_salesforce, port_hubspot),
+                     hubspot_tier=hubspot_tier.value, hubspot_search_lag_ms=hubspot_search_lag_ms) as handle:
         for line in export_lines(handle.env(), os.environ):
             print(line, file=sys.stderr)
         print("export REQUESTS_CA_BUNDLE=" + handle.facts()["salesforce"]["ca_bundle"], file=sys.stderr)

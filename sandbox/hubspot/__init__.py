@@ -8,6 +8,10 @@ Endpoint keys (the `CallCounter` and fault globs use them):
   hs.pipelines.list | get | stages_list | stage_get | stage_create | stage_update | stage_replace
   hs.pipelines.stage_archive
   hs.owners.list | get
+  hs.schemas.list (GET /crm/v3/schemas), hs.properties.legacy_list (GET /properties/v2/contacts/properties)
+  hs.associations.batch_read | list (v4: /crm/v4/associations/{from}/{to}/batch/read,
+  /crm/v4/objects/{type}/{id}/associations/{toType})
+Object paths also answer under the singular name (`/crm/v3/objects/contact/...`), counted under the same keys.
 Admin (not counted, no auth): GET /__sandbox/calls, POST /__sandbox/reset-calls,
 POST|DELETE /__sandbox/faults, POST /__sandbox/latency, GET|POST /__sandbox/switches,
 POST /__sandbox/reset-limits.

@@ -26,6 +26,7 @@ def admin_routes(sandbox: HubSpotSandbox) -> list[Route]:
                 "total": sandbox.calls.total(),
                 "injected": dict(sandbox.faults.injected),
                 "refused": dict(sandbox.limiter.refused),
+                "daily": {"used": sandbox.limiter.daily_used, "limit": sandbox.switches.daily_limit},
             },
             {},
         )

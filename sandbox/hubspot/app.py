@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from . import routes_batch as batch
 from . import routes_contacts as contacts
+from . import routes_legacy as legacy
 from . import routes_schema as schema
 from .admin import admin_routes
 from .search import parse_request
@@ -29,7 +30,7 @@ def search_contacts(portal: Portal, call: Call) -> Reply:
     return Reply(200, portal.searcher.search(request, portal.clock()))
 
 
-API: tuple[tuple[str, str, str, Handler], ...] = (
+CONTACT_API: tuple[tuple[str, str, str, Handler], ...] = (
     ("GET", CONTACTS, "hs.contacts.list", contacts.list_contacts),
     ("POST", CONTACTS, "hs.contacts.create", contacts.create_contact),
     ("POST", CONTACTS + "/search", "hs.contacts.search", search_contacts),
@@ -41,6 +42,13 @@ API: tuple[tuple[str, str, str, Handler], ...] = (
     ("GET", CONTACTS + "/{contact_id}", "hs.contacts.get", contacts.get_contact),
     ("PATCH", CONTACTS + "/{contact_id}", "hs.contacts.update", contacts.update_contact),
     ("DELETE", CONTACTS + "/{contact_id}", "hs.contacts.archive", contacts.archive_contact),
+)
+# HubSpot accepts the singular object name in object paths (`/crm/v3/objects/contact`): same handlers, same keys.
+SINGULAR_API = tuple((m, p.replace(CONTACTS, legacy.SINGULAR_CONTACT), k, h) for m, p, k, h in CONTACT_API)
+API: tuple[tuple[str, str, str, Handler], ...] = (
+    *CONTACT_API,
+    *SINGULAR_API,
+    *legacy.ROUTES,
     ("GET", "/crm/v3/properties/{object_type}", "hs.properties.list", schema.list_properties),
     ("POST", "/crm/v3/properties/{object_type}", "hs.properties.create", schema.create_property),
     ("GET", "/crm/v3/properties/{object_type}/{name}", "hs.properties.get", schema.get_property),

@@ -57,6 +57,12 @@ class RateLimiter:
         self._lock = threading.Lock()
         self.refused: Counter[str] = Counter()  # 429s answered, by policy: what a client's pacing should keep at 0
 
+    @property
+    def daily_used(self) -> int:
+        """Calls admitted today: what `X-HubSpot-RateLimit-Daily-Remaining` is counted down from."""
+        with self._lock:
+            return self._daily
+
     def reset(self) -> None:
         with self._lock:
             self._burst.clear()

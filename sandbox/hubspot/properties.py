@@ -14,7 +14,8 @@ from .schema import (
     salesforce_property,
     stage_date_property,
 )
-from .timestamps import iso_from_ms, ms_from_text
+from .timestamps import iso_from_ms
+from .validation import check_value, invalid
 from .wire import ApiError, Json, error_body, not_found, validation_error
 
 PATCHABLE = {
@@ -130,14 +131,14 @@ class PropertyRegistry:
         """The `{isValid, message, error, name}` item HubSpot reports for a bad write, or None if valid."""
         definition = self.get(name)
         if definition is None:
-            return _invalid(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
+            return invalid(name, f'Property "{name}" does not exist', "PROPERTY_DOESNT_EXIST")
         if definition.read_only_value and not system:
-            return _invalid(
+            return invalid(
                 name, f'"{name}" is a read only property; its value cannot be set.', "READ_ONLY_VALUE"
             )
         if value == "":
             return None
-        return _check_type(definition, value)
+        return check_value(definition, value)
 
     def render(self, definition: PropertyDef) -> Json:
         metadata: Json = {
@@ -194,30 +195,3 @@ def _option(raw: Option, order: int) -> Option:
         "displayOrder": int(raw.get("displayOrder", order)),
         "hidden": bool(raw.get("hidden", False)),
     }
-
-
-def _invalid(name: str, message: str, error: str) -> Json:
-    return {"isValid": False, "message": message, "error": error, "name": name}
-
-
-def _check_type(definition: PropertyDef, value: str) -> Json | None:
-    name = definition.name
-    if definition.type == "enumeration" and definition.options:
-        allowed = [option["value"] for option in definition.options]
-        if any(part not in allowed for part in value.split(";")):
-            return _invalid(name, f"{value} was not one of the allowed options: {allowed}", "INVALID_OPTION")
-    elif definition.type == "number" and not _is_number(value):
-        return _invalid(name, f"{value} is not a valid number", "INVALID_LONG")
-    elif definition.type in ("datetime", "date") and ms_from_text(value) is None:
-        return _invalid(name, f"{value} is not a valid date", "INVALID_DATE")
-    elif definition.type == "bool" and value not in ("true", "false"):
-        return _invalid(name, f"{value} is not a valid boolean", "INVALID_BOOLEAN")
-    return None
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True

@@ -30,8 +30,9 @@ def wall_clock_ms() -> int:
 
 
 def iso_from_ms(ms: int) -> str:
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    # not %Y: glibc does not zero-pad years below 1000
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
 
 
 @lru_cache(maxsize=65536)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import admin, auth, bulk_ingest, bulk_query, collections, metadata, rest_query, rest_sobjects
+from . import admin, auth, bulk_ingest, bulk_query, bulk_v1, collections, metadata, rest_query, rest_replication, rest_sobjects
 from .context import Call, Route
 from .dml import DmlError
 from .faults import invalid_session, render_fault
+from .headers import canonical_send
 from .soql import SoqlError
 from .wire import error_response
 
@@ -25,6 +26,8 @@ ROUTES: list[Route] = [
     *collections.ROUTES,
     *bulk_query.ROUTES,
     *bulk_ingest.ROUTES,
+    *bulk_v1.ROUTES,
+    *rest_replication.ROUTES,
     *rest_sobjects.ROUTES,
     *metadata.ROUTES,
 ]
@@ -60,7 +63,7 @@ class SalesforceApp:
             response = await admin.handle(self.sandbox, request)
         else:
             response = await self.dispatch(request)
-        await response(scope, receive, send)
+        await response(scope, receive, canonical_send(send))
 
     async def dispatch(self, request: Request) -> Response:
         found = match(request.method, request.url.path)
@@ -79,6 +82,8 @@ class SalesforceApp:
                 return self._finish(early)
         if target.auth == "bearer" and bearer(request) not in sandbox.state.tokens:
             return self._finish(invalid_session(soap=False))
+        if target.auth == "session" and request.headers.get("X-SFDC-Session", "") not in sandbox.state.tokens:
+            return self._finish(bulk_v1.invalid_session(request.headers.get("Content-Type", "")))
         if target.counts_api and not sandbox.state.switches.spend_api_call():
             return self._finish(error_response(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
         return self._finish(await self._handle(target, Call(request, params, sandbox.state, fault)))

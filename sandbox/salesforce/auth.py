@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.responses import Response
 
+from . import oauth_refresh
 from .context import Call, Route, SandboxState, route
 from .wire import json_response, xml_response
 
@@ -73,10 +74,11 @@ def _oauth_error(error: str, description: str, status: int = 400) -> Response:
     return json_response({"error": error, "error_description": description}, status)
 
 
-def _token_response(call: Call) -> Response:
+def token_body(call: Call) -> dict[str, str]:
+    """A fresh access token's JSON fields, as every grant returns them."""
     state = call.state
     base = instance_url(call)
-    body = {
+    return {
         "access_token": issue_token(state),
         "instance_url": base,
         "id": f"{base}/id/{state.org.org_id}/{state.org.api_user_id}",
@@ -84,13 +86,18 @@ def _token_response(call: Call) -> Response:
         "issued_at": str(int(time.time() * 1000)),
         "signature": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
-    return json_response(body)
+
+
+def _token_response(call: Call) -> Response:
+    return json_response(token_body(call))
 
 
 async def oauth_token(call: Call) -> Response:
     form = {k: v[0] for k, v in parse_qs((await call.request.body()).decode(), keep_blank_values=True).items()}
     grant = form.get("grant_type", "")
     creds = call.state.credentials
+    if grant in oauth_refresh.GRANTS:
+        return oauth_refresh.grant(call, form, token_body)
     if grant == "password":
         if form.get("client_id") != creds.consumer_key or form.get("client_secret") != creds.consumer_secret:
             return _oauth_error("invalid_client_id", "client identifier invalid")
@@ -162,6 +169,7 @@ def _signature_ok(public_pem: bytes, assertion: str, signature: bytes) -> bool:
 
 
 ROUTES: list[Route] = [
+    *oauth_refresh.ROUTES,
     route("POST", r".*/services/Soap/u/(?P<v>\d+\.\d)", "sf.login.soap", soap_login, auth="none", counts_api=False),
     route("POST", r".*/services/oauth2/token", "sf.oauth.token", oauth_token, auth="none", counts_api=False),
 ]

@@ -18,7 +18,7 @@ from .store import Org
 from .switches import Switches
 
 ENV_PREFIX = "LEADSYNC_SANDBOX_SALESFORCE_"  # + a field name in capitals: what the sandbox expects instead
-OVERRIDABLE = ("username", "password", "security_token", "session_id", "consumer_key", "consumer_secret")
+OVERRIDABLE = ("username", "password", "security_token", "session_id", "consumer_key", "consumer_secret", "refresh_token")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Credentials:
     session_id: str = field(default="00D000000000001!AQsandboxsessionid", repr=False)
     consumer_key: str = "3MVG9sandbox.consumer.key"
     consumer_secret: str = field(default="sandbox-consumer-secret", repr=False)
+    refresh_token: str = field(default="5Aep861sandbox.refresh.token", repr=False)  # seeded: always valid
     jwt_public_key_pem: bytes | None = None
 
     @classmethod
@@ -74,6 +75,8 @@ class SandboxState:
     switches: Switches
     credentials: Credentials
     tokens: set[str] = field(default_factory=set)
+    refresh_tokens: set[str] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)  # authorization codes not yet exchanged
     cursors: BoundedStore = field(default_factory=lambda: BoundedStore(200))
     jobs: BoundedStore = field(default_factory=lambda: BoundedStore(500))
 

@@ -4,75 +4,79 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schema import FieldSpec, ObjectSpec
+from .describe_field import describe_field
+from .describe_field import label as _label
+from .schema import ObjectSpec
 from .store import Org
 from .switches import Switches
 
-_LENGTHS = {"id": 18, "reference": 18, "string": 255, "picklist": 255, "email": 80, "phone": 40, "textarea": 32000}
+_CHILD_NAMES = {("LeadHistory", "LeadId"): "Histories", ("Task", "WhoId"): "Tasks", ("Event", "WhoId"): "Events",
+                ("Task", "WhatId"): "Tasks", ("Event", "WhatId"): "Events", ("Contact", "AccountId"): "Contacts"}
+_CASCADE = frozenset({("LeadHistory", "LeadId"), ("Task", "WhoId"), ("Event", "WhoId")})
 
 
-def _label(name: str) -> str:
-    base = name[:-2] if name.endswith("Id") and len(name) > 2 else name
-    return "".join(f" {ch}" if ch.isupper() and i else ch for i, ch in enumerate(base)).strip()
+def _plural(label_text: str) -> str:
+    return label_text[:-1] + "ies" if label_text.endswith("y") else label_text + "s"
 
 
-def _picklist(org: Org, spec: ObjectSpec, field: FieldSpec) -> list[dict[str, Any]]:
-    if spec.name == "Lead" and field.name == "Status":
-        values = [(v.full_name, v.label, v.default) for v in org.active_statuses()]
-    elif field.name == "LeadSource":
-        values = [(v, v, False) for v in ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")]
-    elif field.name == "Rating":
-        values = [(v, v, False) for v in ("Hot", "Warm", "Cold")]
-    else:
-        return []
-    return [{"active": True, "defaultValue": d, "label": lbl, "validFor": None, "value": v} for v, lbl, d in values]
-
-
-def describe_field(org: Org, switches: Switches, spec: ObjectSpec, field: FieldSpec) -> dict[str, Any]:
-    is_status = spec.name == "Lead" and field.name == "Status"
+def describe_brief(spec: ObjectSpec, version: str) -> dict[str, Any]:
+    """The keys a describe-global entry and a full describe share, in Salesforce's alphabetical order."""
+    base = f"/services/data/v{version}/sobjects/{spec.name}"
+    writable, name = spec.writable, _label(spec.name)
     return {
-        "name": field.name,
-        "label": field.label or _label(field.name),
-        "type": field.type,
-        "length": field.length or _LENGTHS.get(field.type, 0),
-        "nillable": field.nillable,
-        "createable": field.createable,
-        "updateable": field.updateable,
-        "filterable": field.filterable,
-        "sortable": field.filterable,
-        "custom": field.name.endswith("__c"),
-        "defaultedOnCreate": is_status or field.name in ("Id", "OwnerId", "CreatedDate", "IsConverted"),
-        "defaultValue": org.default_status() if is_status else None,
-        "picklistValues": _picklist(org, spec, field),
-        "restrictedPicklist": bool(is_status and switches.restricted_picklist),
-        "referenceTo": list(field.reference_to),
-        "relationshipName": field.relationship,
-        "polymorphicForeignKey": len(field.reference_to) > 1,
+        "activateable": False, "associateEntityType": "History" if spec.name.endswith("History") else None,
+        "associateParentEntity": spec.name.removesuffix("History") if spec.name.endswith("History") else None,
+        "createable": writable, "custom": False, "customSetting": False, "deepCloneable": False,
+        "deletable": writable, "deprecatedAndHidden": False, "feedEnabled": spec.name in ("Lead", "Account", "Contact"),
+        "hasSubtypes": False, "isInterface": False, "isSubtype": False, "keyPrefix": spec.key_prefix, "label": name,
+        "labelPlural": _plural(name), "layoutable": writable, "mergeable": spec.name in ("Lead", "Account", "Contact"),
+        "mruEnabled": writable, "name": spec.name, "queryable": True, "replicateable": True, "retrieveable": True,
+        "searchable": writable, "triggerable": writable, "undeletable": writable, "updateable": writable,
+        "urls": {"rowTemplate": f"{base}/{{ID}}", "defaultValues": f"{base}/defaultValues?recordTypeId&fields",
+                 "describe": f"{base}/describe", "sobject": base},
     }
+
+
+def _child_relationships(org: Org, spec: ObjectSpec) -> list[dict[str, Any]]:
+    children = []
+    for child in org.schema.values():
+        for field in child.fields.values():
+            if spec.name in field.reference_to:
+                key = (child.name, field.name)
+                children.append({
+                    "cascadeDelete": key in _CASCADE, "childSObject": child.name, "deprecatedAndHidden": False,
+                    "field": field.name, "junctionIdListNames": [], "junctionReferenceTo": [],
+                    "relationshipName": _CHILD_NAMES.get(key), "restrictedDelete": False,
+                })
+    return sorted(children, key=lambda c: (c["childSObject"], c["field"]))
+
+
+def _record_types(spec: ObjectSpec, version: str) -> list[dict[str, Any]]:
+    master = "012000000000000AAA"
+    layout = f"/services/data/v{version}/sobjects/{spec.name}/describe/layouts/{master}"
+    return [{"active": True, "available": True, "defaultRecordTypeMapping": True, "developerName": "Master",
+             "master": True, "name": "Master", "recordTypeId": master, "urls": {"layout": layout}}]
 
 
 def describe_sobject(org: Org, switches: Switches, spec: ObjectSpec, version: str) -> dict[str, Any]:
-    base = f"/services/data/v{version}/sobjects/{spec.name}"
-    return {
-        "name": spec.name,
-        "label": _label(spec.name),
-        "keyPrefix": spec.key_prefix,
-        "custom": False,
-        "createable": spec.writable,
-        "updateable": spec.writable,
-        "deletable": spec.writable,
-        "queryable": True,
-        "fields": [describe_field(org, switches, spec, f) for f in spec.fields.values()],
-        "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
+    flags = describe_brief(spec, version)
+    base = flags["urls"]["sobject"]
+    extra: dict[str, Any] = {
+        "actionOverrides": [], "childRelationships": _child_relationships(org, spec),
+        "compactLayoutable": spec.writable, "defaultImplementation": None, "extendedBy": None,
+        "extendsInterfaces": None, "fields": [describe_field(org, switches, spec, f) for f in spec.fields.values()],
+        "implementedBy": None, "implementsInterfaces": None, "listviewable": None, "lookupLayoutable": None,
+        "namedLayoutInfos": [], "networkScopeFieldName": None,
+        "recordTypeInfos": _record_types(spec, version) if spec.writable else [],
+        "searchLayoutable": spec.writable, "sobjectDescribeOption": "FULL", "supportedScopes": [],
     }
+    urls = {"compactLayouts": f"{base}/describe/compactLayouts", "rowTemplate": f"{base}/{{ID}}",
+            "describe": f"{base}/describe", "layouts": f"{base}/describe/layouts", "sobject": base}
+    return dict(sorted((flags | extra | {"urls": urls}).items()))
 
 
 def describe_global(org: Org, version: str) -> dict[str, Any]:
-    objects = [
-        {"name": s.name, "label": _label(s.name), "keyPrefix": s.key_prefix, "queryable": True,
-         "createable": s.writable, "updateable": s.writable, "urls": {"sobject": f"/services/data/v{version}/sobjects/{s.name}"}}
-        for s in org.schema.values()
-    ]
+    objects = [describe_brief(spec, version) for spec in org.schema.values()]
     return {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objects}
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..runtime import Fault, FaultKind
+from .conversion import link_converted
 from .schema import FieldSpec, ObjectSpec
 from .store import Org, Row, Table, coerce
 from .switches import Switches
@@ -225,15 +226,17 @@ def add_history_row(org: Org, values: Mapping[str, object]) -> str:
 
 
 def derive_fields(org: Org, table: Table, row: Row) -> None:
-    """System-maintained values: Name, Task.IsClosed, and the parent Lead's LastActivityDate."""
+    """System-maintained values: Name, Task.IsClosed, the parent Lead's LastActivityDate, a converted lead's links."""
     name = table.spec.name
-    if name in ("Lead", "User"):
+    if name in ("Lead", "User", "Contact"):
         parts = [table.get(row, "FirstName"), table.get(row, "LastName")]
         table.set(row, "Name", " ".join(str(p) for p in parts if p))
     if name == "Task":
         table.set(row, "IsClosed", table.get(row, "Status") == "Completed")
     if name in ("Task", "Event"):
         _touch_activity(org, table, row)
+    if name == "Lead" and table.get(row, "IsConverted"):
+        link_converted(org, table, row)
 
 
 def _touch_activity(org: Org, table: Table, row: Row) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
+from .conditional import not_modified, unmodified_refusal
 from .context import DATA, Call, Route, route
-from .describe import describe_global, describe_sobject, limits
+from .describe import describe_brief, describe_global, describe_sobject, limits
 from .dml import DmlError, WriteContext
 from .render import full_record
 from .wire import error_response, json_response
@@ -44,9 +45,7 @@ async def sobject_info(call: Call) -> Response:
     spec = call.state.org.spec(call.params["obj"])
     if spec is None:
         return error_response(404, "NOT_FOUND", "The requested resource does not exist")
-    brief = describe_sobject(call.state.org, call.state.switches, spec, call.version)
-    brief.pop("fields")
-    return json_response({"objectDescribe": brief, "recentItems": []})
+    return json_response({"objectDescribe": describe_brief(spec, call.version), "recentItems": []})
 
 
 async def get_record(call: Call) -> Response:
@@ -58,6 +57,8 @@ async def get_record(call: Call) -> Response:
         row = call.state.writer.find(table, call.params["id"])
     except DmlError as error:
         return dml_error_response(error)
+    if not_modified(call.header("If-Modified-Since"), table.get(row, "LastModifiedDate")):
+        return Response(status_code=304)
     return json_response(full_record(table, row, call.version))
 
 
@@ -79,10 +80,23 @@ async def update_record(call: Call) -> Response:
         if not isinstance(data, dict):
             raise DmlError("JSON_PARSER_ERROR", "Expected a JSON object")
         ctx = WriteContext(auto_assign=call.auto_assign(), fault=call.fault)
-        call.state.writer.update(call.params["obj"], call.params["id"], data, ctx)
+        with call.state.org.lock:  # the precondition and the write see the same record
+            refusal = _precondition(call)
+            if refusal is not None:
+                return refusal
+            call.state.writer.update(call.params["obj"], call.params["id"], data, ctx)
     except DmlError as error:
         return dml_error_response(error)
     return Response(status_code=204)
+
+
+def _precondition(call: Call) -> Response | None:
+    header = call.header("If-Unmodified-Since")
+    if not header:
+        return None
+    table = call.state.writer.writable_table(call.params["obj"])
+    row = call.state.writer.find(table, call.params["id"])
+    return unmodified_refusal(header, table.get(row, "LastModifiedDate"))
 
 
 async def delete_record(call: Call) -> Response:

@@ -28,6 +28,7 @@ class SalesforceConnection:
     session_id: str
     consumer_key: str
     consumer_secret: str
+    refresh_token: str
     jwt_private_key_pem: bytes
     ca_bundle: Path
     admin_url: str
@@ -141,7 +142,7 @@ class SalesforceSandbox:
         """Serve over HTTPS with a throwaway CA until the block exits."""
         tls, holder = temporary_tls()
         private_key = self._jwt_keys() if self.credentials.jwt_public_key_pem is None else self._jwt_private_key or b""
-        with holder, serve_in_thread(self.app(), port=port, tls=tls) as served:
+        with holder, serve_in_thread(self.app(), port=port, tls=tls, server_headers=False) as served:
             creds = self.credentials
             yield SalesforceConnection(
                 instance_url=served.base_url,
@@ -152,6 +153,7 @@ class SalesforceSandbox:
                 session_id=creds.session_id,
                 consumer_key=creds.consumer_key,
                 consumer_secret=creds.consumer_secret,
+                refresh_token=creds.refresh_token,
                 jwt_private_key_pem=private_key,
                 ca_bundle=tls.ca_bundle,
                 admin_url=f"{served.base_url}/__sandbox",

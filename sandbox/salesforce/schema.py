@@ -1,4 +1,5 @@
-"""The sObjects the sandbox knows (Lead, LeadHistory, LeadStatus, Task, Event, User, Organization) and their fields."""
+"""The sObjects the sandbox knows (Lead, LeadHistory, LeadStatus, Task, Event, User, Account, Contact, Organization)
+and their fields."""
 
 from __future__ import annotations
 
@@ -197,6 +198,36 @@ def _organization() -> list[FieldSpec]:
     ]
 
 
+def _account() -> list[FieldSpec]:
+    """Enough of Account for converted leads to point at (reference §7.2)."""
+    return [
+        *_audit(),
+        _ref("MasterRecordId", "MasterRecord", "Account", writable=False),
+        FieldSpec("Name", "string", nillable=False, length=255),
+        *_strings("Website", "Phone", "BillingCity", "BillingCountry"),
+        *_strings("Industry", "Rating", "Type", type_="picklist"),
+        FieldSpec("Description", "textarea"),
+        FieldSpec("AnnualRevenue", "currency"),
+        FieldSpec("NumberOfEmployees", "int"),
+        _ref("OwnerId", "Owner", "User"),
+    ]
+
+
+def _contact() -> list[FieldSpec]:
+    return [
+        *_audit(),
+        _ref("MasterRecordId", "MasterRecord", "Contact", writable=False),
+        _ref("AccountId", "Account", "Account"),
+        FieldSpec("LastName", "string", nillable=False, length=80),
+        *_strings("FirstName", "Salutation", "Title", "Phone", "MobilePhone"),
+        _ro("Name", "string", length=121),
+        FieldSpec("Email", "email", length=80),
+        FieldSpec("LeadSource", "picklist", length=255),
+        _ref("OwnerId", "Owner", "User"),
+        FieldSpec("Description", "textarea"),
+    ]
+
+
 def build_schema() -> dict[str, ObjectSpec]:
     """A fresh schema (custom fields may be added per sandbox, so it is not shared)."""
     specs = [
@@ -206,6 +237,8 @@ def build_schema() -> dict[str, ObjectSpec]:
         ObjectSpec("Task", "00T", {f.name: f for f in _task()}, writable=True),
         ObjectSpec("Event", "00U", {f.name: f for f in _event()}, writable=True),
         ObjectSpec("User", "005", {f.name: f for f in _user()}),
+        ObjectSpec("Account", "001", {f.name: f for f in _account()}, writable=True),
+        ObjectSpec("Contact", "003", {f.name: f for f in _contact()}, writable=True),
         ObjectSpec("Organization", "00D", {f.name: f for f in _organization()}),
     ]
     return {spec.name: spec for spec in specs}

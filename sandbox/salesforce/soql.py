@@ -25,7 +25,7 @@ KEYWORDS = frozenset(
 
 
 class SoqlError(Exception):
-    """A query the server rejects; `code` is MALFORMED_QUERY, INVALID_FIELD or INVALID_TYPE."""
+    """A query the server rejects; `code` is MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE or NUMBER_OUTSIDE_VALID_RANGE."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

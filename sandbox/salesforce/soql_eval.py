@@ -10,6 +10,8 @@ from .schema import FieldSpec
 from .soql import FieldRef, Query, SoqlError, located, parse
 from .store import Getter, Org, Row, Table
 
+MAX_OFFSET = 2_000  # a larger OFFSET is NUMBER_OUTSIDE_VALID_RANGE (SOQL reference, "OFFSET")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -61,6 +63,8 @@ def _sort_key(getter: Getter, descending: bool, nulls_last: bool) -> Callable[[R
 def compile_query(org: Org, text: str, api_version: str) -> Plan:
     """Parse and bind `text`; raises SoqlError with Salesforce's codes."""
     query = parse(text)
+    if query.offset is not None and query.offset > MAX_OFFSET:
+        raise SoqlError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
     table = org.table(query.sobject)
     if table is None:
         message = f"sObject type '{query.sobject}' is not supported."

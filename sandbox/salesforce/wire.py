@@ -44,7 +44,9 @@ class IdFactory:
 def format_datetime(value: datetime) -> str:
     """`2024-03-05T14:02:11.000+0000`: always UTC, milliseconds, offset without a colon."""
     utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+    # not strftime: glibc's %Y does not zero-pad years below 1000 ("1-01-01"), Salesforce writes "0001-01-01"
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+            f"{utc.microsecond // 1000:03d}+0000")
 
 
 def format_date(value: date) -> str:

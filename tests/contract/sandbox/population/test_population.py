@@ -14,6 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+import requests
 from hubspot import HubSpot
 from hubspot.crm.contacts import PublicObjectSearchRequest
 from simple_salesforce import Salesforce
@@ -109,9 +110,14 @@ def test_serve_prints_the_connection_facts_and_stops_on_sigterm() -> None:
         line = process.stdout.readline()  # type: ignore[union-attr]
         facts = json.loads(line)
         assert set(facts) == {"salesforce", "hubspot"}
-        assert set(facts["salesforce"]) == {"instance_url", "username", "password", "security_token", "session_id",
-                                            "ca_bundle"}
-        assert facts["salesforce"]["instance_url"].startswith("https://127.0.0.1:")
+        sf = facts["salesforce"]
+        assert set(sf) == {"instance_url", "username", "password", "security_token", "session_id", "ca_bundle",
+                           "consumer_key", "consumer_secret", "refresh_token"}
+        assert sf["instance_url"].startswith("https://127.0.0.1:")
+        refreshed = requests.post(f"{sf['instance_url']}/services/oauth2/token", verify=sf["ca_bundle"], timeout=10,
+                                  data={"grant_type": "refresh_token", "client_id": sf["consumer_key"],
+                                        "client_secret": sf["consumer_secret"], "refresh_token": sf["refresh_token"]})
+        assert refreshed.status_code == 200 and refreshed.json()["access_token"]  # external tools can use the facts
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
         assert "export LEADSYNC_HUBSPOT_BASE_URL=" in process.stderr.read()  # type: ignore[union-attr]

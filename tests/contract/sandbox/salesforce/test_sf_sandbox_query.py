@@ -133,3 +133,13 @@ def test_other_objects_are_queryable(sandbox: SalesforceSandbox, sf: Salesforce)
     assert sf.Lead.get(lead_id)["LastActivityDate"] == "2024-02-05"
     statuses = sf.query("SELECT ApiName, IsConverted FROM LeadStatus ORDER BY SortOrder")["records"]
     assert [s["ApiName"] for s in statuses if s["IsConverted"]] == ["Closed - Converted"]
+
+
+def test_offset_up_to_2000_is_allowed_and_above_is_number_outside_valid_range(leads: SalesforceSandbox,
+                                                                              sf: Salesforce) -> None:
+    assert sf.query("SELECT Id FROM Lead ORDER BY LastName LIMIT 5 OFFSET 2000")["records"] == []
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.query("SELECT Id FROM Lead ORDER BY LastName LIMIT 5 OFFSET 2001")
+    assert caught.value.status == 400
+    [error] = caught.value.content
+    assert error["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE" and error["message"]

@@ -112,3 +112,29 @@ def test_limits_and_limit_info_header(sf: Salesforce) -> None:
     limits = sf.limits()
     assert limits["DailyApiRequests"] == {"Max": 100_000, "Remaining": 100_000 - 2}
     assert sf.api_usage["api-usage"].used == 2
+
+
+def test_converted_lead_points_at_real_account_and_contact(sandbox: SalesforceSandbox, sf: Salesforce) -> None:
+    sandbox.load_leads([{"FirstName": "Grace", "LastName": "Hopper", "Company": "Navy", "Email": "grace@navy.example",
+                         "IsConverted": True, "ConvertedDate": "2024-02-01", "Status": "Closed - Converted"}])
+    lead = sf.query("SELECT Id, ConvertedAccountId, ConvertedContactId, ConvertedAccount.Name, ConvertedContact.Email "
+                    "FROM Lead WHERE IsConverted = true")["records"][0]
+    assert lead["ConvertedAccountId"].startswith("001") and lead["ConvertedContactId"].startswith("003")
+    assert (lead["ConvertedAccount"]["Name"], lead["ConvertedContact"]["Email"]) == ("Navy", "grace@navy.example")
+    account = sf.Account.get(lead["ConvertedAccountId"])
+    contact = sf.Contact.get(lead["ConvertedContactId"])
+    assert (account["Name"], contact["Name"], contact["AccountId"]) == ("Navy", "Grace Hopper", account["Id"])
+    found = sf.query(f"SELECT Id, Account.Name FROM Contact WHERE AccountId = '{account['Id']}'")["records"]
+    assert [(c["Id"], c["Account"]["Name"]) for c in found] == [(contact["Id"], "Navy")]
+    assert sf.query("SELECT COUNT() FROM Lead WHERE IsConverted = false")["totalSize"] == 0
+    names = {f["name"] for f in sf.Contact.describe()["fields"]}
+    assert {"AccountId", "FirstName", "LastName", "Email"} <= names
+
+
+def test_seeded_conversion_ids_become_records(sandbox: SalesforceSandbox, sf: Salesforce) -> None:
+    account_id, contact_id = "001000000000042AAA", "003000000000042AAA"
+    sandbox.load_leads([{"LastName": "Seeded", "Company": "Seeds Inc", "IsConverted": True,
+                         "ConvertedAccountId": account_id, "ConvertedContactId": contact_id}])
+    assert sf.Account.get(account_id)["Name"] == "Seeds Inc"
+    assert sf.Contact.get(contact_id)["AccountId"] == account_id
+    assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 1
