@@ -317,8 +317,44 @@ class PulledRecords(Protocol):
 
     def pulled_evidence(self, run_id: str, record_ids: Sequence[str]) -> StageEvidence: ...
 
+    def mark_planned(self, run_id: str, keys: Sequence[tuple[str, str]]) -> None:
+        """Mark these kept (system, record_id) records planned by the run."""
+        ...
+
+    def planned_of(self, run_id: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of `keys` the run marked planned."""
+        ...
+
     def drop_pulled(self, run_id: str) -> None:
         """Forget the run's pulls (its planning is over)."""
+        ...
+
+
+CORRECTION, SKIPPED, SLA, OBSERVED = "correction", "skipped", "sla", "observed"  # the kinds of a run's items
+ITEM_KINDS = (CORRECTION, SKIPPED, SLA, OBSERVED)
+
+
+class RunItems(Protocol):
+    """What a run finds as it plans (corrections, skips, SLA clocks, the leads it observed), kept in the state store
+    page by page and read back the same way: a run's memory holds a page, not the org. Kept after the run for its
+    plan and reports (observed leads excepted) until pruned."""
+
+    def keep_items(self, run_id: str, items: Mapping[str, Sequence[Any]]) -> None:
+        """Append items of each kind (see `ITEM_KINDS`) in order, in one transaction."""
+        ...
+
+    def item_page(self, run_id: str, kind: str, after: int, size: int, system: str | None = None) -> list[tuple[int, Any]]:
+        """Up to `size` items after position `after`, in the order kept, each with its position."""
+        ...
+
+    def items_of(self, run_id: str, kind: str, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        """The items of these (system, record_id) records, in the order kept."""
+        ...
+
+    def drop_items(self, run_id: str, kinds: Sequence[str]) -> None: ...
+
+    def prune_items(self, started_before: datetime) -> None:
+        """Forget the items of runs started before this instant."""
         ...
 
 
@@ -372,8 +408,8 @@ class OwnerNameCache(Protocol):
         ...
 
 
-class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, Checkpoints, Revisits,
-               Holds, OwnerNameCache, Protocol):
+class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, RunItems, Checkpoints,
+               Revisits, Holds, OwnerNameCache, Protocol):
     """Everything a run keeps between runs, role by role; the SQL store and the fake implement it whole.
 
     A run function that needs only some roles takes those (a story reads `Audit`, `SlaClocks` and `Holds`).

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.errors import RunLockedError
@@ -22,6 +22,7 @@ from connectors.ports import (
     StageEvidence,
     WriteOutcome,
 )
+from connectors.store.item_codec import item_key
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -62,11 +63,14 @@ class FakeRunState:
     owner_name_store: dict[tuple[str, str], CachedOwnerName] = field(default_factory=dict)  # (system, owner id)
     pulled_store: dict[tuple[str, str, str], PulledRecord] = field(default_factory=dict)  # (run, system, record id)
     pulled_evidence_store: dict[str, list[tuple[str, str, RawRecord]]] = field(default_factory=dict)  # run -> rows
+    planned_store: set[tuple[str, str, str]] = field(default_factory=set)  # (run, system, record id)
+    item_store: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (run, kind) -> items in order
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
         run_id = str(uuid.uuid4())
-        self.runs[run_id] = {"kind": kind, "parameters": dict(parameters), "status": "running"}
+        self.runs[run_id] = {"kind": kind, "parameters": dict(parameters), "status": "running",
+                             "started_at": datetime.now(UTC)}
         return run_id
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, int]) -> None:
@@ -279,9 +283,37 @@ class FakeRunState:
                 (history if kind == "history" else activities).setdefault(record_id, []).append(dict(row))
         return StageEvidence(history, activities)
 
+    def mark_planned(self, run_id: str, keys: Sequence[tuple[str, str]]) -> None:
+        self.planned_store |= {(run_id, s, r) for s, r in keys if (run_id, s, r) in self.pulled_store}
+
+    def planned_of(self, run_id: str, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        return {(s, r) for s, r in keys if (run_id, s, r) in self.planned_store}
+
     def drop_pulled(self, run_id: str) -> None:
+        self.planned_store = {key for key in self.planned_store if key[0] != run_id}
         self.pulled_store = {key: r for key, r in self.pulled_store.items() if key[0] != run_id}
         self.pulled_evidence_store.pop(run_id, None)
+
+    def keep_items(self, run_id: str, items: Mapping[str, Sequence[Any]]) -> None:
+        for kind, found in items.items():
+            self.item_store.setdefault((run_id, kind), []).extend(found)
+
+    def item_page(self, run_id: str, kind: str, after: int, size: int,
+                  system: str | None = None) -> list[tuple[int, Any]]:
+        kept = enumerate(self.item_store.get((run_id, kind), []), 1)
+        return [(seq, item) for seq, item in kept if seq > after and (system is None or item_key(item)[0] == system)][:size]
+
+    def items_of(self, run_id: str, kind: str, keys: Sequence[tuple[str, str]]) -> list[Any]:
+        wanted = set(keys)
+        return [item for item in self.item_store.get((run_id, kind), []) if item_key(item) in wanted]
+
+    def drop_items(self, run_id: str, kinds: Sequence[str]) -> None:
+        for kind in kinds:
+            self.item_store.pop((run_id, kind), None)
+
+    def prune_items(self, started_before: datetime) -> None:
+        old = {run_id for run_id, run in self.runs.items() if run["started_at"] < started_before}
+        self.item_store = {key: items for key, items in self.item_store.items() if key[0] not in old}
 
     def lead_history(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         wanted = set(keys)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     inspect,
     select,
     text,
@@ -145,6 +146,7 @@ pulled_records = Table(
     Column("run_id", String(36), primary_key=True), Column("system", String(32), primary_key=True),
     Column("record_id", String(64), primary_key=True), Column("modified_ms", BigInteger, nullable=False),
     Column("order_id", String(64), nullable=False), Column("email_key", String(320)), Column("record", JSON, nullable=False),
+    Column("planned", Boolean, nullable=False, server_default=false()),  # planned by the run already (as a partner)
     Index("ix_pulled_order", "run_id", "system", "modified_ms", "order_id"),
     Index("ix_pulled_email", "run_id", "system", "email_key"),
 )
@@ -156,6 +158,15 @@ pulled_evidence = Table(
     Column("row", JSON, nullable=False),
     Index("ix_pulled_evidence", "run_id", "record_id"),
 )
+
+run_items = Table(
+    "run_items", metadata,  # what a run found, kept as it plans so its memory stays flat; pruned after 30 days
+    Column("run_id", String(36), primary_key=True), Column("kind", String(16), primary_key=True),
+    Column("seq", Integer, primary_key=True), Column("system", String(32), nullable=False),
+    Column("record_id", String(64), nullable=False), Column("item", JSON, nullable=False),
+    Index("ix_run_items_record", "run_id", "kind", "system", "record_id"),
+)
+
 
 def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, locks, watermarks, identity_links, lead_state, audit_log, checkpoints])
@@ -188,8 +199,16 @@ def _v6(connection: Connection) -> None:
     """Version 6 keeps a full run's whole pulls while it plans, so its partner and evidence lookups are joins."""
     metadata.create_all(connection, tables=[pulled_records, pulled_evidence])
 
+
+def _v7(connection: Connection) -> None:
+    """Version 7 keeps a run's corrections, SLA clocks and observations as it plans, and marks the pulled records
+    a full run has planned, so its memory does not grow with the org."""
+    metadata.create_all(connection, tables=[run_items])
+    if "planned" not in {c["name"] for c in inspect(connection).get_columns("pulled_records")}:
+        connection.exec_driver_sql("ALTER TABLE pulled_records ADD COLUMN planned BOOLEAN NOT NULL DEFAULT FALSE")
+
 MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(MIGRATIONS)
 
 

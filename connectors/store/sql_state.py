@@ -30,6 +30,7 @@ from connectors.ports import (
 )
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
+from connectors.store.run_items import SqlRunItems
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
@@ -111,9 +112,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SqlRunState:
+class SqlRunState(SqlRunItems):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._next_seq = {}
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def close(self) -> None:
@@ -592,6 +594,25 @@ class SqlRunState:
                     (history if kind == "history" else activities).setdefault(record_id, []).append(dict(row))
         return StageEvidence(history, activities)
 
+    def mark_planned(self, run_id: str, keys: Sequence[Key]) -> None:
+        p = t.pulled_records.c
+        with self._begin("mark_planned") as c:
+            for system, ids in _by_system(keys).items():
+                for chunk in _chunks(ids):
+                    c.execute(update(t.pulled_records).where(and_(p.run_id == run_id, p.system == system,
+                                                                  p.record_id.in_(chunk))).values(planned=True))
+
+    def planned_of(self, run_id: str, keys: Sequence[Key]) -> set[Key]:
+        p = t.pulled_records.c
+        found: set[Key] = set()
+        with self._begin("planned_of") as c:
+            for system, ids in _by_system(keys).items():
+                for chunk in _chunks(ids):
+                    rows = c.execute(select(p.record_id).where(and_(p.run_id == run_id, p.system == system, p.planned,
+                                                                    p.record_id.in_(chunk))))
+                    found.update((system, record_id) for (record_id,) in rows)
+        return found
+
     def drop_pulled(self, run_id: str) -> None:
         with self._begin("drop_pulled") as c:
             c.execute(delete(t.pulled_records).where(t.pulled_records.c.run_id == run_id))
@@ -643,6 +664,13 @@ _AUDIT = t.audit_log.c
 _WRITE_ROW = update(t.audit_log).where(and_(
     _AUDIT.run_id == bindparam("b_run"), _AUDIT.kind == "write", _AUDIT.system == bindparam("b_system"),
     _AUDIT.record_id == bindparam("b_record"), _AUDIT.field == bindparam("b_field"), _AUDIT.step == bindparam("b_step")))
+
+
+def _by_system(keys: Sequence[Key]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for system, record_id in sorted(set(keys)):
+        grouped.setdefault(system, []).append(record_id)
+    return grouped
 
 
 def _row_key(run_id: str, c: Correction) -> dict[str, Any]:

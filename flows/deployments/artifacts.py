@@ -23,13 +23,13 @@ from mapping.plan import Correction
 def publish_run(report: RunReport, key: str) -> None:
     """A summary and a table of corrections as Prefect artifacts (capped; the state store has everything)."""
     create_markdown_artifact(run_markdown(report), key=f"{key}-summary", description=f"leadsync {report.kind}")
-    _publish_corrections(report.corrections, key)
+    _publish_corrections(report.tally.first_corrections, key)
 
 
 def publish_backfill(report: BackfillReport) -> None:
     """One summary over every chunk of the backfill, and the first corrections of all chunks (not only the last)."""
     create_markdown_artifact(backfill_markdown(report), key="backfill-summary", description="leadsync backfill")
-    _publish_corrections([c for run in report.reports for c in run.corrections], "backfill")
+    _publish_corrections([c for run in report.reports for c in run.tally.first_corrections], "backfill")
 
 
 def publish_stage_values(report: ProvisionReport) -> None:

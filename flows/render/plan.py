@@ -65,17 +65,20 @@ def plan_document(report: RunReport, stages: Sequence[StageDiff] = ()) -> dict[s
     }
 
 
-def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = TABLE_LIMIT) -> str:
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], limit: int = TABLE_LIMIT,
+                   total: int | None = None) -> str:
+    """The first `limit` rows; `total` counts the rows when `rows` are only the first of them."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     shown = 0
-    total = 0
+    seen = 0
     for row in rows:
-        total += 1
+        seen += 1
         if shown < limit:
             lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
             shown += 1
-    if total > shown:
-        lines.append(f"\n… and {total - shown} more (see the JSON plan).")
+    more = max(seen, total or 0) - shown
+    if more > 0:
+        lines.append(f"\n… and {more} more (see the JSON plan).")
     return "\n".join(lines)
 
 
@@ -85,11 +88,11 @@ def _cell(value: Any) -> str:
 
 
 def corrections_by_rule(report: RunReport) -> Counter[str]:
-    return Counter(c.rule for c in report.corrections if c.step != 1)
+    return report.tally.by_rule
 
 
 def sla_by_state(report: RunReport) -> Counter[str]:
-    return Counter(e.state.value for e in report.sla)
+    return report.tally.sla_states
 
 
 def run_markdown(report: RunReport) -> str:
@@ -101,10 +104,12 @@ def run_markdown(report: RunReport) -> str:
              "## SLA states", "", markdown_table(["state", "leads"], sla_by_state(report).most_common()), "",
              "## Corrections", "",
              markdown_table(["system", "record", "field", "before", "after", "rule"],
-                            ((c.system, c.record_id, c.field, c.before, c.after, c.rule) for c in report.corrections)),
+                            ((c.system, c.record_id, c.field, c.before, c.after, c.rule) for c in report.tally.first_corrections),
+                            total=report.tally.corrections),
              "", "## Violations", "",
              markdown_table(["system", "record", "stage", "failing"],
-                            ((v.system, v.record_id, v.stage, "; ".join(v.failing)) for v in report.violations))]
+                            ((v.system, v.record_id, v.stage, "; ".join(v.failing)) for v in report.violations),
+                            total=report.tally.violations)]
     if report.message:
         parts[1:1] = ["", f"**{report.message}**"]
     if report.would_block:
@@ -118,7 +123,7 @@ def backfill_markdown(report: BackfillReport) -> str:
     chunk_rows = [(key, run.status, *(run.counts()[m] for m in measures))
                   for key, run in zip(report.chunks, report.reports, strict=True)]
     corrections = ((c.system, c.record_id, c.field, c.before, c.after, c.rule)
-                   for run in report.reports for c in run.corrections)
+                   for run in report.reports for c in run.tally.first_corrections)
     totals: Counter[str] = Counter()
     for run in report.reports:
         totals.update(run.counts())
@@ -126,5 +131,6 @@ def backfill_markdown(report: BackfillReport) -> str:
              f"{len(report.chunks)} chunks run, {len(report.skipped_chunks)} skipped (done by an earlier run).", "",
              markdown_table(["measure", "value"], sorted(totals.items())), "",
              "## Chunks", "", markdown_table(["chunk", "status", *measures], chunk_rows), "",
-             "## Corrections", "", markdown_table(["system", "record", "field", "before", "after", "rule"], corrections)]
+             "## Corrections", "", markdown_table(["system", "record", "field", "before", "after", "rule"], corrections,
+                                                   total=report.corrections)]
     return "\n".join(parts) + "\n"

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from connectors.ports import OUTCOME_UNKNOWN, StageWriter, WriteOutcome
@@ -38,7 +38,7 @@ class ApplyResult:
     not_verified: list[Correction] = field(default_factory=list)
 
 
-def apply_corrections(services: Services, run_id: str, system: str, corrections: Sequence[Correction],
+def apply_corrections(services: Services, run_id: str, system: str, corrections: Iterable[Correction],
                       sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
     writer = services.systems[system].writer
     result = ApplyResult()
@@ -223,11 +223,16 @@ def _missing(correction: Correction) -> WriteOutcome:
                         transient=True)
 
 
-def _by_record_chunks(corrections: Sequence[Correction], size: int) -> Iterator[list[Correction]]:
-    """Chunks of whole records: every correction of a record travels in the same chunk."""
-    order: dict[str, list[Correction]] = {}
+def _by_record_chunks(corrections: Iterable[Correction], size: int) -> Iterator[list[Correction]]:
+    """Chunks of `size` records, streamed: a record's corrections come together (one lead's plan), so each travels
+    whole in one chunk."""
+    chunk: list[Correction] = []
+    records: set[str] = set()
     for correction in corrections:
-        order.setdefault(correction.record_id, []).append(correction)
-    records = list(order.values())
-    for start in range(0, len(records), size):
-        yield [c for group in records[start : start + size] for c in group]
+        if correction.record_id not in records and len(records) == size:
+            yield chunk
+            chunk, records = [], set()
+        records.add(correction.record_id)
+        chunk.append(correction)
+    if chunk:
+        yield chunk

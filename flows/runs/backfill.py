@@ -25,7 +25,7 @@ class BackfillReport:
 
     @property
     def corrections(self) -> int:
-        return sum(len(r.corrections) for r in self.reports)
+        return sum(r.tally.corrections for r in self.reports)
 
 
 def chunk_windows(start: datetime, end: datetime, chunk: timedelta) -> Iterator[TimeWindow]:

@@ -67,8 +67,29 @@ class ApiLookups:
 class RunMemory:
     """What a run remembers across batches: the records already planned, and the quarantine."""
 
-    processed: set[Key] = field(default_factory=set)
+    processed: PlannedKeys = field(default_factory=lambda: PlannedInMemory())
     quarantine: Quarantine = field(default_factory=Quarantine)
+
+
+class PlannedKeys(Protocol):
+    """The (system, record_id) records a run has planned (a record is planned once, as itself or as a partner)."""
+
+    def among(self, keys: Iterable[Key]) -> set[Key]: ...
+
+    def add(self, keys: Iterable[Key]) -> None: ...
+
+
+@dataclass
+class PlannedInMemory:
+    """An incremental run's: its windows are small."""
+
+    keys: set[Key] = field(default_factory=set)
+
+    def among(self, keys: Iterable[Key]) -> set[Key]:
+        return {key for key in keys if key in self.keys}
+
+    def add(self, keys: Iterable[Key]) -> None:
+        self.keys.update(keys)
 
 
 class Normalized:
@@ -101,7 +122,8 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     """One page planned; with `keep_snapshots` (a sync's), the raw records and evidence it rests on come along;
     `normalized` shares leads with other definitions replayed over the same records."""
     # Records already planned this run (as partners of the other system's pages) need no second lookup.
-    page = [r for r in page if (driver, _record_id(driver, r)) not in memory.processed]
+    done = memory.processed.among([(driver, _record_id(driver, r)) for r in page])
+    page = [r for r in page if (driver, _record_id(driver, r)) not in done]
     if not page:
         return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
     found = lookups or ApiLookups(services)
@@ -114,12 +136,12 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     else:
         crm = [normalized.lead(record, lambda r: _normalize_crm(services, r, evidence)) for record in crm_raw]
         ma = [normalized.lead(record, lambda r: normalize_hubspot(r, services.compiled)) for record in ma_raw]
-    memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in memory.processed)
+    done = memory.processed.among([lead.key for lead in [*crm, *ma]])
+    memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in done)
     known = services.state.links_for_hubspot([lead.record_id for lead in ma])
     match = match_identities(crm, ma, known)
-    pairs = [kept for pair in match.pairs if (kept := _unplanned(pair, memory.processed)) is not None]
-    for pair in pairs:
-        memory.processed.update(lead.key for lead in (pair.crm, pair.ma) if lead is not None)
+    pairs = [kept for pair in match.pairs if (kept := _unplanned(pair, done)) is not None]
+    memory.processed.add([lead.key for pair in pairs for lead in (pair.crm, pair.ma) if lead is not None])
     observed = services.state.first_observed([pair.primary.key for pair in pairs])
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
     snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence()) \

@@ -9,11 +9,11 @@ bounded by a page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from connectors.ports import PulledRecord, RawRecord, StageEvidence, TimeWindow
+from connectors.ports import PulledRecord, PulledRecords, RawRecord, StageEvidence, TimeWindow
 from flows.runs.batches import ApiLookups
 from flows.runs.services import CRM, MA, Services
 from mapping.convert import epoch_ms, epoch_ms_ceil, fast_datetime
@@ -51,6 +51,20 @@ class PulledLookups:
         if not self.evidence_pulled:
             return ApiLookups(self.services).read_evidence(crm_ids)
         return self.services.state.pulled_evidence(self.run_id, crm_ids) if crm_ids else StageEvidence()
+
+
+@dataclass
+class PlannedInStore:
+    """A full run's planned records, marked on its pulled rows: its memory does not grow with the org."""
+
+    state: PulledRecords
+    run_id: str
+
+    def among(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        return self.state.planned_of(self.run_id, list(keys))
+
+    def add(self, keys: Iterable[tuple[str, str]]) -> None:
+        self.state.mark_planned(self.run_id, list(keys))
 
 
 def pull_whole(services: Services, run_id: str) -> PulledLookups:

@@ -17,9 +17,10 @@ def notify_breaches(report: RunReport, notifier: Notifier) -> bool:
     if not report.flagged:
         return False
     lines = [breach_line(e, report.owner_names) for e in report.flagged[:LISTED]]
-    if len(report.flagged) > LISTED:
-        lines.append(f"… and {len(report.flagged) - LISTED} more (leadsync report lists them all)")
-    return notifier.send(f"leadsync: {len(report.flagged)} new SLA breach(es)", "\n".join(lines))
+    breaches = max(report.new_breaches, len(report.flagged))
+    if breaches > LISTED:
+        lines.append(f"… and {breaches - LISTED} more (leadsync report lists them all)")
+    return notifier.send(f"leadsync: {breaches} new SLA breach(es)", "\n".join(lines))
 
 
 def breach_line(entry: SlaEntry, owner_names: Mapping[str, str]) -> str:

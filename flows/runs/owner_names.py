@@ -66,7 +66,7 @@ def _names_in(services: Services, system: str, ids: list[str], now: datetime) ->
 
 def name_report_owners(services: Services, report: RunReport) -> None:
     """Name the owners of a run's SLA clocks (for its JSON, its notification)."""
-    report.owner_names = resolve_owner_names(services, owner_keys(e.owner_id for e in report.sla))
+    report.owner_names = resolve_owner_names(services, owner_keys(report.tally.owner_ids))
 
 
 def owner_label(owner_id: str, name: str | None) -> str:

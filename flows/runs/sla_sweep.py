@@ -11,7 +11,7 @@ from flows.runs.batches import RunMemory, plan_batch
 from flows.runs.locks import WRITES_LOCK, waiting_lock
 from flows.runs.owner_names import name_report_owners
 from flows.runs.services import Services
-from flows.runs.sync import LOCK_TTL, RunReport, check_as_of, flag_sla
+from flows.runs.sync import LOCK_TTL, RunReport, check_as_of, flag_sla, keep_sla
 
 READ_CHUNK = 200
 
@@ -28,7 +28,7 @@ def run_sla_sweep(services: Services, *, as_of: datetime) -> SweepReport:
     check_as_of(as_of, services.clock(), applying=True)
     state = services.state
     run_id = state.start_run("sla_sweep", {})
-    report = RunReport(run_id, "sla_sweep", as_of, dry_run=False)
+    report = RunReport(run_id, "sla_sweep", as_of, dry_run=False, items=state)
     sweep = SweepReport(report)
     with state.lock("sla_sweep", run_id, LOCK_TTL):
         by_system: dict[str, list[str]] = defaultdict(list)
@@ -38,14 +38,13 @@ def run_sla_sweep(services: Services, *, as_of: datetime) -> SweepReport:
         for system, ids in by_system.items():
             for start in range(0, len(ids), READ_CHUNK):
                 records = services.systems[system].source.read_records(ids[start : start + READ_CHUNK])
-                batch = plan_batch(services, system, records, as_of, memory)
-                report.sla += batch.plan.sla
+                batch = plan_batch(services, system, records, as_of, memory, keep_snapshots=False)
+                keep_sla(state, report, batch.plan.sla)
                 sweep.clocks_checked += len(records)
         with waiting_lock(state, WRITES_LOCK, run_id, LOCK_TTL, services.settings.apply_wait_s):
             flag_sla(services, report)
         name_report_owners(services, report)
-        for entry in report.sla:
-            sweep.states[entry.state.value] = sweep.states.get(entry.state.value, 0) + 1
+        sweep.states = dict(report.tally.sla_states)
         report.status = "succeeded"
     state.finish_run(run_id, report.status, {"clocks": sweep.clocks_checked, "new_breaches": report.new_breaches,
                                              "cleared_flags": report.cleared_flags})

@@ -9,23 +9,35 @@ as-of moves the decision and SLA clock, and only a dry run may look ahead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
 from connectors.errors import BudgetExhaustedError, RunLockedError
-from connectors.ports import Audit, Revisits, Snapshot, SnapshotStore, TimeWindow
+from connectors.ports import (
+    CORRECTION,
+    OBSERVED,
+    SKIPPED,
+    SLA,
+    Audit,
+    Revisits,
+    RunItems,
+    RunState,
+    Snapshot,
+    SnapshotStore,
+    TimeWindow,
+)
 from flows.runs.apply import ApplyResult, apply_corrections, settle_pending
 from flows.runs.batches import BatchResult, Lookups, RunMemory, plan_batch
-from flows.runs.join import can_join, pull_whole, replay_pages
+from flows.runs.join import PlannedInStore, can_join, pull_whole, replay_pages
 from flows.runs.locks import WRITES_LOCK, waiting_lock
+from flows.runs.run_report import FIRST_ROWS, JOIN, LOOKUPS, RunReport
 from flows.runs.services import CRM, MA, Services
-from mapping.guards import BlastRadius, blast_radius, hold_back, hold_back_loops
-from mapping.match import DuplicateFinding, LeadPair
-from mapping.plan import Correction, Decided, Skipped, SkipReason, Violation, instant_text
-from mapping.quarantine import QuarantinedValue, UnmappedValue
+from mapping.guards import BlastRadius, hold_back, hold_back_loops
+from mapping.match import LeadPair
+from mapping.plan import Correction, Skipped, SkipReason, instant_text
 from mapping.records import CanonicalLead
 from mapping.sla import SlaEntry
 
@@ -34,56 +46,8 @@ LOOP_WINDOW = timedelta(days=1)
 LOOP_LIMIT = 3
 LOCK_TTL = timedelta(minutes=5)  # kept alive by a heartbeat; a killed run's lock lapses within it
 BatchHook = Callable[[str, Callable[[], Any]], Any]
-JOIN = "join"  # both systems pulled whole, partners found in the state store (a full run)
-LOOKUPS = "lookups"  # the window's pages, partners looked up at the APIs (an incremental run)
+ITEMS_KEPT = timedelta(days=30)  # a run's corrections, skips and SLA clocks stay readable in the store this long
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunReport:
-    run_id: str
-    kind: str
-    as_of: datetime
-    dry_run: bool
-    windows: dict[str, TimeWindow] = field(default_factory=dict)
-    status: str = "running"
-    records_seen: int = 0
-    leads: int = 0
-    corrections: list[Correction] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)
-    duplicates: list[DuplicateFinding] = field(default_factory=list)
-    unmapped: list[UnmappedValue] = field(default_factory=list)
-    sla: list[SlaEntry] = field(default_factory=list)
-    applied: dict[str, ApplyResult] = field(default_factory=dict)
-    blast: BlastRadius | None = None
-    new_breaches: int = 0
-    flagged: list[SlaEntry] = field(default_factory=list)  # the new breaches: what a notification tells
-    cleared_flags: int = 0
-    settled_intents: int = 0
-    revisited: list[tuple[str, str]] = field(default_factory=list)
-    message: str = ""
-    owner_names: dict[str, str] = field(default_factory=dict)  # owner id -> name, where a run looked them up
-    would_block: str = ""  # a dry run: the guard that would stop the real run, and why ("" = it would go ahead)
-    decisions: list[Decided] | None = None  # every lead's verdict, kept only when asked (`plan --json`)
-
-    quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
-    path: str = LOOKUPS  # how partners were found: JOIN (a full run) or LOOKUPS
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "records_seen": self.records_seen, "leads": self.leads, "corrections": len(self.corrections),
-            "records_corrected": len({(c.system, c.record_id) for c in self.corrections}),
-            "skipped": len(self.skipped), "violations": len(self.violations), "duplicates": len(self.duplicates),
-            "unmapped_values": len(self.unmapped), "quarantined_values": len(self.quarantined),
-            "sla_clocks": len(self.sla),
-            "applied": sum(r.applied for r in self.applied.values()),
-            "failed": sum(len(r.failed) for r in self.applied.values()),
-            "stale": sum(len(r.stale) for r in self.applied.values()),
-            "held": sum(r.held for r in self.applied.values()),
-            "new_breaches": self.new_breaches, "cleared_flags": self.cleared_flags,
-            "whole_pulls": 2 if self.path == JOIN else 0,
-        }
 
 
 def run_sync(
@@ -110,10 +74,11 @@ def run_sync(
     check_as_of(as_of, services.clock(), applying=not dry_run)
     state = services.state
     run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
-    report = RunReport(run_id, kind, as_of, dry_run, decisions=[] if keep_decisions else None)
+    report = RunReport(run_id, kind, as_of, dry_run, items=state, decisions=[] if keep_decisions else None)
     hook = batch_hook or (lambda _name, thunk: thunk())
     try:
         with state.lock(lock or kind, run_id, LOCK_TTL):
+            state.prune_items(services.clock() - ITEMS_KEPT)
             _run(services, report, windows, allow_mass_change, advance_watermarks, hook)
     except BudgetExhaustedError as exc:
         report.status, report.message = "budget_exhausted", str(exc)
@@ -123,6 +88,8 @@ def run_sync(
     except BaseException:
         state.finish_run(run_id, "failed", report.counts())
         raise
+    finally:
+        state.drop_items(run_id, [OBSERVED])
     state.finish_run(run_id, report.status, report.counts())
     return report
 
@@ -139,20 +106,18 @@ def _run(
         report.windows, report.message = incremental_windows(services, report.as_of), _distrusted_watermarks(services)
     else:
         report.windows = windows
-    observations = _plan_all(services, report, hook)
+    _plan_all(services, report, hook)
     services.state.save_findings(report.run_id, findings(report))
-    _hold_back_loops(services.state, report)
-    _hold_back_reverted(services, report)
-    report.blast = blast_radius(report.corrections, report.leads, services.settings.max_changes,
-                                services.settings.max_change_share)
+    settings = services.settings
+    report.blast = BlastRadius(report.tally.records_corrected, report.leads, settings.max_changes,
+                               settings.max_change_share)
     if report.blast.exceeded and not allow_mass_change and report.dry_run:
         report.would_block = f"blast_radius: {report.blast.describe()}"
     if report.blast.exceeded and not allow_mass_change and not report.dry_run:
         report.status, report.message = "blocked", report.blast.describe()
-        services.state.record_planned(report.run_id, report.corrections, report.skipped, "blocked")
+        _record_planned(services.state, report, "blocked")
         return
-    services.state.record_planned(report.run_id, report.corrections, report.skipped,
-                                  "planned" if report.dry_run else "skipped")
+    _record_planned(services.state, report, "planned" if report.dry_run else "skipped")
     if report.dry_run:
         report.status = "dry_run"
         return
@@ -160,10 +125,9 @@ def _run(
     with waiting_lock(services.state, WRITES_LOCK, report.run_id, LOCK_TTL, services.settings.apply_wait_s):
         report.settled_intents = settle_pending(services)
         for system in (CRM, MA):
-            mine = [c for c in report.corrections if c.system == system]
-            if mine:
-                def apply_mine(mine: list[Correction] = mine, system: str = system) -> ApplyResult:
-                    return apply_corrections(services, report.run_id, system, mine)
+            if report.tally.by_system[system]:
+                def apply_mine(system: str = system) -> ApplyResult:
+                    return apply_corrections(services, report.run_id, system, report.iter_items(CORRECTION, system))
 
                 report.applied[system] = hook(f"apply-{system}", apply_mine)
         flag_sla(services, report)
@@ -173,11 +137,19 @@ def _run(
         _refresh_snapshots(services.state, report)
     now = services.clock()
     marks = {s: min(w.end, now) for s, w in report.windows.items()} if advance_watermarks else {}
-    services.state.record_observations(_as_left(observations, report), marks, report.as_of)
+    _record_observations(services.state, report, marks)
     report.status = "succeeded"
 
 
-FINDINGS_LIMIT = 500
+def _record_planned(state: Audit, report: RunReport, status: str) -> None:
+    """The plan's audit rows (corrections with `status` where it keeps them, and the skipped records), page by page."""
+    for corrections in report.item_pages(CORRECTION):
+        state.record_planned(report.run_id, corrections, [], status)
+    for skipped in report.item_pages(SKIPPED):
+        state.record_planned(report.run_id, [], skipped, status)
+
+
+FINDINGS_LIMIT = FIRST_ROWS
 REVISIT_PAGE = 2_000
 
 
@@ -241,33 +213,50 @@ def _distrusted_watermarks(services: Services) -> str:
     return f"watermark beyond the wall clock, pulled from the beginning: {', '.join(future)}" if future else ""
 
 
-def _as_left(observations: list[LeadPair], report: RunReport) -> list[LeadPair]:
-    """The observed leads as this run left them: a record its writes moved is in its new stage since the run's
-    as-of (the SLA start the run reported), so the next run reports the same start."""
-    moved = _moved(report)
-    if not moved:
-        return observations
-    return [replace(pair, crm=_moved_lead(pair.crm, moved, report.as_of), ma=_moved_lead(pair.ma, moved, report.as_of))
-            for pair in observations]
+def _record_observations(state: RunState, report: RunReport, marks: dict[str, datetime]) -> None:
+    """The observed leads as this run left them, page by page; the watermarks move last, once all are recorded (a
+    crash in between is harmless: the rerun observes the same leads again)."""
+    missed = _missed(report)
+    for page in report.item_pages(OBSERVED):
+        moved = _moved(state, report, page, missed)
+        left = [replace(pair, crm=_moved_lead(pair.crm, moved, report.as_of), ma=_moved_lead(pair.ma, moved,
+                                                                                              report.as_of))
+                for pair in page] if moved else page
+        state.record_observations(left, {}, report.as_of)
+    state.record_observations([], marks, report.as_of)
 
 
-def _written(report: RunReport) -> list[Correction]:
-    """The corrections that landed (verified, not refused, not stale), in write order."""
-    missed = {(c.system, c.record_id) for result in report.applied.values()
-              for c in [*(c for c, _ in result.failed), *(c for c, _ in result.stale), *result.not_verified]}
-    return sorted((c for c in report.corrections if c.system in report.applied and (c.system, c.record_id) not in missed),
+def _missed(report: RunReport) -> set[tuple[str, str]]:
+    """Records whose writes did not land (refused, stale, not verified)."""
+    return {(c.system, c.record_id) for result in report.applied.values()
+            for c in [*(c for c, _ in result.failed), *(c for c, _ in result.stale), *result.not_verified]}
+
+
+def _landed(report: RunReport, corrections: Iterable[Correction], missed: set[tuple[str, str]]) -> list[Correction]:
+    """The corrections that landed (applied, not refused, not stale), in step order."""
+    return sorted((c for c in corrections if c.system in report.applied and (c.system, c.record_id) not in missed),
                   key=lambda c: c.step)
+
+
+def _moved(state: RunItems, report: RunReport, pairs: Sequence[LeadPair],
+           missed: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A record this run's writes moved is in its new stage since the run's as-of (the SLA start it reported)."""
+    keys = [lead.key for pair in pairs for lead in (pair.crm, pair.ma) if lead is not None]
+    return {(c.system, c.record_id): c.stage_after
+            for c in _landed(report, state.items_of(report.run_id, CORRECTION, keys), missed)}
 
 
 def _refresh_snapshots(state: SnapshotStore, report: RunReport) -> None:
     """Snapshots hold what this run wrote, so a replay (`definitions impact`) starts from the systems as they are now,
     not from before our own corrections."""
-    patches: dict[str, dict[str, list[Correction]]] = {}
-    for correction in _written(report):
-        patches.setdefault(correction.system, {}).setdefault(correction.record_id, []).append(correction)
-    for system, by_record in patches.items():
-        kept = state.snapshots(system, sorted(by_record))
-        state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
+    missed = _missed(report)
+    for page in report.item_pages(CORRECTION):
+        patches: dict[str, dict[str, list[Correction]]] = {}
+        for correction in _landed(report, page, missed):
+            patches.setdefault(correction.system, {}).setdefault(correction.record_id, []).append(correction)
+        for system, by_record in patches.items():
+            kept = state.snapshots(system, sorted(by_record))
+            state.save_snapshots([_patched(s, by_record[s.record_id], report.as_of) for s in kept])
 
 
 def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> Snapshot:
@@ -284,10 +273,6 @@ def _patched(snapshot: Snapshot, written: list[Correction], as_of: datetime) -> 
     return replace(snapshot, record=record, history=history)
 
 
-def _moved(report: RunReport) -> dict[tuple[str, str], str]:
-    return {(c.system, c.record_id): c.stage_after for c in _written(report)}
-
-
 def _moved_lead(lead: CanonicalLead | None, moved: dict[tuple[str, str], str], as_of: datetime) -> CanonicalLead | None:
     if lead is None or lead.key not in moved:
         return lead
@@ -301,22 +286,22 @@ def choose_path(services: Services, windows: dict[str, TimeWindow]) -> str:
     return JOIN if whole and can_join(services) else LOOKUPS
 
 
-def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> list[LeadPair]:
+def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> None:
     report.path = choose_path(services, report.windows)
     log.info("run %s: %s", report.run_id, "full run: both systems pulled whole, joined in the state store"
              if report.path == JOIN else "incremental: partners looked up at the APIs page by page")
     if report.path == LOOKUPS:
-        return _plan_pages(services, report, hook, None)
+        _plan_pages(services, report, hook, None)
+        return
     try:
         lookups = pull_whole(services, report.run_id)
-        return _plan_pages(services, report, hook, lookups)
+        _plan_pages(services, report, hook, lookups)
     finally:
         services.state.drop_pulled(report.run_id)
 
 
-def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups: Lookups | None) -> list[LeadPair]:
-    memory = RunMemory()
-    observed: list[LeadPair] = []
+def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups: Lookups | None) -> None:
+    memory = RunMemory() if lookups is None else RunMemory(PlannedInStore(services.state, report.run_id))
     for system in (CRM, MA):
         window = report.windows[system]
         changed = _pages(services, system, window) if lookups is None else \
@@ -327,24 +312,10 @@ def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups:
                 return plan_batch(services, system, page, report.as_of, memory, lookups)
 
             batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
-            _absorb(report, batch)
+            _absorb(services, report, batch)
             services.state.save_snapshots(batch.snapshots)
-            observed += [_observed(pair) for pair in batch.pairs]
     report.unmapped = memory.quarantine.unmapped
     report.quarantined = memory.quarantine.values
-    return observed
-
-
-def _observed(pair: LeadPair) -> LeadPair:
-    """What the run records of a pair at its end (stages, entry instants, the link), without the records' fields:
-    kept for every lead of the run, so memory grows by a few hundred bytes a lead, not by whole records."""
-    return replace(pair, crm=_stage_only(pair.crm), ma=_stage_only(pair.ma))
-
-
-def _stage_only(lead: CanonicalLead | None) -> CanonicalLead | None:
-    if lead is None:
-        return None
-    return CanonicalLead(lead.system, lead.record_id, None, lead.stage, {}, {}, stage_entered_at=lead.stage_entered_at)
 
 
 def _pages(services: Services, system: str, window: TimeWindow) -> Iterator[list[dict[str, Any]]]:
@@ -369,46 +340,57 @@ def _record_revisits(state: Revisits, report: RunReport) -> None:
                         for c, o in result.failed if o.transient])
 
 
-def _absorb(report: RunReport, batch: BatchResult) -> None:
+def _absorb(services: Services, report: RunReport, batch: BatchResult) -> None:
+    """Count the batch, hold back what must not be written, and keep its items in the store (not in memory)."""
+    state, run_id = services.state, report.run_id
     report.records_seen += batch.records_seen
     report.leads += len(batch.pairs)
-    report.corrections += batch.plan.corrections
-    report.skipped += batch.plan.skipped
-    report.violations += batch.plan.violations
-    report.sla += batch.plan.sla
+    corrections, held = _held_back(services, report, batch.plan.corrections)
+    skipped = [*batch.plan.skipped, *held]
+    observed = [] if report.dry_run else batch.pairs  # what an applying run records of each lead at its end
+    state.keep_items(run_id, {CORRECTION: corrections, SKIPPED: skipped, SLA: batch.plan.sla, OBSERVED: observed})
+    report.tally.add_sla(batch.plan.sla)
+    report.tally.add_corrections(corrections)
+    report.tally.skipped += len(skipped)
+    report.tally.add_violations(batch.plan.violations)
+    report.tally.add_duplicates(batch.duplicates)
     if report.decisions is not None:
         report.decisions += batch.plan.decisions
-    report.duplicates += [d for d in batch.duplicates if d not in report.duplicates]
 
 
-def _hold_back_reverted(services: Services, report: RunReport) -> None:
-    """A revert sticks: records it put back are left alone under the definition version they were reverted in."""
-    keys = sorted({(c.system, c.record_id) for c in report.corrections})
-    held = services.state.holds(keys, services.compiled.version) if keys else {}
-    if held:
-        report.corrections, skipped = hold_back(report.corrections, held, SkipReason.REVERTED)
-        report.skipped += skipped
+def keep_sla(state: RunItems, report: RunReport, entries: Sequence[SlaEntry]) -> None:
+    state.keep_items(report.run_id, {SLA: entries})
+    report.tally.add_sla(entries)
 
 
-def _hold_back_loops(state: Audit, report: RunReport) -> None:
-    keys = sorted({(c.system, c.record_id) for c in report.corrections})
+def _held_back(services: Services, report: RunReport,
+               corrections: list[Correction]) -> tuple[list[Correction], list[Skipped]]:
+    """A batch's corrections without those of records we keep correcting (someone fights us) or a revert put back."""
+    keys = sorted({(c.system, c.record_id) for c in corrections})
     if not keys:
-        return
-    recent = state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
-    kept, held = hold_back_loops(report.corrections, recent, report.as_of, LOOP_WINDOW, LOOP_LIMIT)
-    report.corrections, report.skipped = kept, report.skipped + held
+        return corrections, []
+    recent = services.state.recent_corrections(keys, report.as_of - LOOP_WINDOW)
+    kept, looping = hold_back_loops(corrections, recent, report.as_of, LOOP_WINDOW, LOOP_LIMIT)
+    held = services.state.holds(keys, services.compiled.version)
+    if not held:
+        return kept, looping
+    kept, reverted = hold_back(kept, held, SkipReason.REVERTED)
+    return kept, [*looping, *reverted]
 
 
 def flag_sla(services: Services, report: RunReport) -> None:
-    transitions = services.state.upsert_sla(report.sla, report.as_of)
+    """Move the SLA clocks the run kept, page by page; flag new breaches and clear met ones in the CRM."""
     flags = services.systems[CRM].flags
-    if flags is None:
-        return
-    breaches = [e for e in transitions.new_breaches if e.system == CRM]
-    cleared = [record_id for system, record_id in transitions.cleared if system == CRM]
-    if breaches or cleared:
-        outcomes = flags.write_sla_flags(breaches, cleared)
-        done = {o.record_id for o in outcomes if o.ok}
-        services.state.mark_flags([(CRM, e.record_id, e.stage) for e in breaches if e.record_id in done],
-                                  [(CRM, r) for r in cleared if r in done], report.as_of)
-    report.new_breaches, report.cleared_flags, report.flagged = len(breaches), len(cleared), breaches
+    for entries in report.item_pages(SLA):
+        transitions = services.state.upsert_sla(entries, report.as_of)
+        breaches = [e for e in transitions.new_breaches if e.system == CRM]
+        cleared = [record_id for system, record_id in transitions.cleared if system == CRM]
+        if flags is not None and (breaches or cleared):
+            outcomes = flags.write_sla_flags(breaches, cleared)
+            done = {o.record_id for o in outcomes if o.ok}
+            services.state.mark_flags([(CRM, e.record_id, e.stage) for e in breaches if e.record_id in done],
+                                      [(CRM, r) for r in cleared if r in done], report.as_of)
+        if flags is not None:
+            report.new_breaches += len(breaches)
+            report.cleared_flags += len(cleared)
+            report.flagged += breaches[: FIRST_ROWS - len(report.flagged)]

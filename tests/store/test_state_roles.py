@@ -38,7 +38,7 @@ from connectors.ports import (
 from connectors.store import schema
 from connectors.store.sql_state import open_run_state
 from mapping.match import LeadPair, LinkKind
-from mapping.plan import Correction
+from mapping.plan import Correction, Skipped, SkipReason
 from mapping.records import CanonicalLead
 from mapping.sla import Observed
 from mapping.sla_clock import SlaState
@@ -210,6 +210,43 @@ def test_pulled_evidence_is_found_by_record_and_dropped_with_the_run(state: Pull
 
     state.drop_pulled("run-1")
     assert state.pulled("run-1", "hubspot", ["1"]) == [] and state.pulled_evidence("run-1", ["00QA"]).history == {}
+
+
+# --- RunItems ---------------------------------------------------------------------------------------------------------
+
+
+def test_run_items_come_back_whole_in_order_page_by_page_per_system_and_by_record(state: RunState) -> None:
+    """What a run keeps as it plans reads back equal (every field, datetimes aware, enums as enums), in the order
+    kept, paged by position; observed leads keep their stages and entries; pruning forgets old runs' items."""
+    corrections = [Correction("salesforce", f"00Q{n}", "Status", "Open", "MQL", "new", "mql", "rule", "why", "v1",
+                              n % 3, (("leadsync_note__c", "moved"),) if n % 2 else ()) for n in range(5)]
+    corrections.append(Correction("hubspot", "77", "lifecyclestage", None, "lead", "", "lead", "r", "w", "v1"))
+    sla = [breach("salesforce", "00Q1", "005A"), breach("hubspot", "77", None)]
+    skipped = [Skipped("hubspot", "78", "lead", "mql", SkipReason.LOOP)]
+    seen = LeadPair(CanonicalLead("salesforce", "00Q1", None, "mql", {}, {}, stage_entered_at=AT),
+                    CanonicalLead("hubspot", "77", None, "lead", {}, {}), LinkKind.EMAIL)
+    run_id = state.start_run("sync", {})  # pruning goes by when the run started
+    state.keep_items(run_id, {"correction": corrections[:4], "sla": sla[:1]})
+    state.keep_items(run_id, {"correction": corrections[4:], "sla": sla[1:], "skipped": skipped, "observed": [seen]})
+
+    first = state.item_page(run_id, "correction", 0, 4)
+    rest = state.item_page(run_id, "correction", first[-1][0], 4)
+    assert [item for _, item in first + rest] == corrections and len(rest) == 2
+    assert [item for _, item in state.item_page(run_id, "correction", 0, 10, "hubspot")] == corrections[5:]
+    assert [item for _, item in state.item_page(run_id, "sla", 0, 10)] == sla
+    assert [item for _, item in state.item_page(run_id, "skipped", 0, 10)] == skipped
+    observed = state.item_page(run_id, "observed", 0, 10)[0][1]
+    assert (observed.crm.stage, observed.crm.stage_entered_at, observed.ma.record_id, observed.link) == \
+        ("mql", AT, "77", LinkKind.EMAIL)
+    assert state.items_of(run_id, "correction", [("salesforce", "00Q3"), ("hubspot", "77")]) == \
+        [corrections[3], corrections[5]]
+
+    state.drop_items(run_id, ["observed"])
+    assert state.item_page(run_id, "observed", 0, 10) == [] and len(state.item_page(run_id, "sla", 0, 10)) == 2
+    state.prune_items(datetime.now(UTC) - timedelta(days=1))
+    assert len(state.item_page(run_id, "sla", 0, 10)) == 2
+    state.prune_items(datetime.now(UTC) + timedelta(days=1))
+    assert state.item_page(run_id, "sla", 0, 10) == []
 
 
 # --- Checkpoints and Revisits -----------------------------------------------------------------------------------------
