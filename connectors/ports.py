@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from mapping.funnel import FunnelPage
+from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
 from mapping.stage_diff import PicklistValue, StageDiff
@@ -408,8 +410,37 @@ class OwnerNameCache(Protocol):
         ...
 
 
+class FunnelStore(Protocol):
+    """The funnel's derived rows (`mapping.funnel`): each record's own stays and facts, each person's stays by the
+    definition; filled as the sync plans each page, rebuilt from the snapshots; counted by period in the store."""
+
+    def save_funnel(self, page: FunnelPage) -> None:
+        """Replace the rows of the page's records and people (a person's earlier key too, when a link moved it)."""
+        ...
+
+    def clear_funnel(self) -> None: ...
+
+    def funnel_versions(self) -> dict[str, int]:
+        """Records per definition version their rows were made under (empty: nothing yet)."""
+        ...
+
+    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]: ...
+
+    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
+        """Each stage's entrants per period by where they went after; summed, the period's entries."""
+        ...
+
+    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]: ...
+
+    def drift_reasons(self) -> list[ReasonCount]: ...
+
+    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
+        """SLA clocks by the period they started in, stage, owner and state."""
+        ...
+
+
 class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, RunItems, Checkpoints,
-               Revisits, Holds, OwnerNameCache, Protocol):
+               Revisits, Holds, OwnerNameCache, FunnelStore, Protocol):
     """Everything a run keeps between runs, role by role; the SQL store and the fake implement it whole.
 
     A run function that needs only some roles takes those (a story reads `Audit`, `SlaClocks` and `Holds`).
@@ -427,3 +458,4 @@ class Notifier(Protocol):
 # Waits for a slot of a rate limit shared with other processes ("hubspot", "hubspot-search"): the slices of a
 # fanned-out backfill pace their calls by Prefect global concurrency limits through one of these.
 CallGate = Callable[[str], None]
+

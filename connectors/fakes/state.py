@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,19 @@ from connectors.ports import (
     WriteOutcome,
 )
 from connectors.store.item_codec import item_key
+from mapping.funnel import DEFINITION, FunnelPage, RecordFacts, Segment
+from mapping.funnel_counts import (
+    CohortCount,
+    ReasonCount,
+    SlaCount,
+    SpanCount,
+    VelocityCount,
+    cohort_counts,
+    reason_counts,
+    sla_counts,
+    span_counts,
+    velocity_counts,
+)
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -65,6 +79,8 @@ class FakeRunState:
     pulled_evidence_store: dict[str, list[tuple[str, str, RawRecord]]] = field(default_factory=dict)  # run -> rows
     planned_store: set[tuple[str, str, str]] = field(default_factory=set)  # (run, system, record id)
     item_store: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (run, kind) -> items in order
+    funnel_records: dict[tuple[str, str], RecordFacts] = field(default_factory=dict)
+    funnel_segments: dict[tuple[str, str], list[Segment]] = field(default_factory=dict)  # (view, key) -> stays
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -359,3 +375,45 @@ class FakeRunState:
     def save_owner_names(self, system: str, names: Mapping[str, str | None], fetched_at: datetime) -> None:
         for owner_id, name in names.items():  # cut to the SQL store's column, as it is
             self.owner_name_store[(system, owner_id)] = CachedOwnerName(name[:NAME_CHARS] if name else name, fetched_at)
+
+    # --- the funnel's derived rows, counted by mapping.funnel_counts (what the SQL store does in SQL) -------------
+
+    def save_funnel(self, page: FunnelPage) -> None:
+        records, segments = self._funnel()
+        earlier = {records[k].person for r in page.records if (k := (r.system, r.record_id)) in records
+                   and records[k].person != r.person}
+        replaced = {(s.view, s.key) for s in page.segments} | {(DEFINITION, person) for person in earlier}
+        for key in replaced:
+            segments.pop(key, None)
+        for record in page.records:
+            records[(record.system, record.record_id)] = record
+        for segment in page.segments:
+            segments.setdefault((segment.view, segment.key), []).append(segment)
+
+    def clear_funnel(self) -> None:
+        self.funnel_records, self.funnel_segments = {}, {}
+
+    def funnel_versions(self) -> dict[str, int]:
+        return dict(Counter(r.version for r in self._funnel()[0].values()))
+
+    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]:
+        return span_counts(self._segments(), edges, by)
+
+    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
+        return cohort_counts(self._segments(), edges, by)
+
+    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]:
+        return velocity_counts(self._segments(), edges, by)
+
+    def drift_reasons(self) -> list[ReasonCount]:
+        return reason_counts(self._funnel()[0].values())
+
+    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
+        return sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in self.clocks.values()), edges)
+
+    def _funnel(self) -> tuple[dict[tuple[str, str], RecordFacts], dict[tuple[str, str], list[Segment]]]:
+        return self.funnel_records, self.funnel_segments
+
+    def _segments(self) -> list[Segment]:
+        return [s for stays in self._funnel()[1].values() for s in stays]
+

@@ -207,8 +207,33 @@ def _v7(connection: Connection) -> None:
     if "planned" not in {c["name"] for c in inspect(connection).get_columns("pulled_records")}:
         connection.exec_driver_sql("ALTER TABLE pulled_records ADD COLUMN planned BOOLEAN NOT NULL DEFAULT FALSE")
 
+
+funnel_records = Table(
+    "funnel_records", metadata,  # each record's own stage beside its person's stage by the definition (the drift)
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("person", String(340), nullable=False), Column("stage", String(64)), Column("resolved", String(64)),
+    Column("reason", String(32), nullable=False), Column("owner", String(64)), Column("source", String(255)),
+    Column("version", String(64), nullable=False),
+    Index("ix_funnel_records_person", "person"),
+)
+
+funnel_segments = Table(
+    "funnel_segments", metadata,  # stays in a stage: each record's (view = its system) and each person's (definition)
+    Column("view", String(16), primary_key=True), Column("key", String(340), primary_key=True),
+    Column("seq", Integer, primary_key=True), Column("stage", String(64)), Column("code", Integer, nullable=False),
+    Column("entered_s", BigInteger, nullable=False), Column("left_s", BigInteger), Column("prev_same_s", BigInteger),
+    Column("prior_s", BigInteger), Column("owner", String(64)), Column("source", String(255)),
+    Index("ix_funnel_segments_entered", "view", "entered_s"),
+)
+
+
+def _v8(connection: Connection) -> None:
+    """Version 8 keeps the funnel's derived rows, so funnel and drift are counted in SQL, not from snapshots' JSON."""
+    metadata.create_all(connection, tables=[funnel_records, funnel_segments])
+
+
 MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 LATEST = len(MIGRATIONS)
 
 

@@ -28,9 +28,12 @@ from connectors.ports import (
     StageEvidence,
     WriteOutcome,
 )
+from connectors.store import funnel_store
 from connectors.store import schema as t
 from connectors.store.holders import holder_is_dead, holder_tag
 from connectors.store.run_items import SqlRunItems
+from mapping.funnel import FunnelPage
+from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
@@ -654,6 +657,40 @@ class SqlRunState(SqlRunItems):
                  "fetched_at": fetched_at} for owner_id, name in names.items()]
         with self._begin("save_owner_names") as c:
             self._upsert(c, t.owner_names, rows, ["system", "owner_id"])
+
+    # --- the funnel's derived rows (connectors.store.funnel_store holds the SQL) ---------------------------------
+
+    def save_funnel(self, page: FunnelPage) -> None:
+        with self._begin("save_funnel") as c:
+            funnel_store.save_page(c, self._upsert, page)
+
+    def clear_funnel(self) -> None:
+        with self._begin("clear_funnel") as c:
+            funnel_store.clear(c)
+
+    def funnel_versions(self) -> dict[str, int]:
+        with self._begin("funnel_versions") as c:
+            return funnel_store.versions(c)
+
+    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]:
+        with self._begin("funnel_spans") as c:
+            return funnel_store.spans(c, edges, by)
+
+    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
+        with self._begin("funnel_cohorts") as c:
+            return funnel_store.cohorts(c, edges, by)
+
+    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]:
+        with self._begin("funnel_velocity") as c:
+            return funnel_store.velocity(c, edges, by)
+
+    def drift_reasons(self) -> list[ReasonCount]:
+        with self._begin("drift_reasons") as c:
+            return funnel_store.reasons(c)
+
+    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
+        with self._begin("sla_trend") as c:
+            return funnel_store.sla_trend(c, edges)
 
 
 def _snapshot(row: Any) -> Snapshot:  # the JSON columns are decoded afresh for each row: nothing to copy

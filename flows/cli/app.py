@@ -12,6 +12,7 @@ from flows.cli.backfill import backfill_command
 from flows.cli.definitions import definitions_app
 from flows.cli.demo import demo_command
 from flows.cli.explain import explain_command
+from flows.cli.funnel import funnel_command
 from flows.cli.report import report_command
 from flows.cli.revert import release_command, revert_command
 from flows.cli.runs_log import runs_command
@@ -42,6 +43,7 @@ app.command("release")(release_command)
 app.command("runs")(runs_command)
 app.command("report")(report_command)
 app.command("explain")(explain_command)
+app.command("funnel")(funnel_command)
 
 
 def main() -> None:

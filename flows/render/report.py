@@ -7,7 +7,9 @@ import statistics
 from collections import Counter
 from typing import Any
 
+from flows.render.funnel import funnel_charts, funnel_sections
 from flows.render.plan import markdown_table
+from flows.runs.funnel import Funnel
 from flows.runs.owner_names import owner_label
 from flows.runs.report import ReportData
 from flows.runs.services import Services
@@ -54,7 +56,13 @@ def report_sections(services: Services, data: ReportData) -> list[Section]:
          [(w["system"], w["record_id"], w["field"], w["after"], w["code"], w["message"])
           for w in findings.get("write_failures", [])]),
         *_impact_section(data.impact),
+        *_funnel_sections(data.funnel),
     ]
+
+
+def _funnel_sections(funnel: Funnel | None) -> list[Section]:
+    """The funnel and the drift, each table titled as a part of the funnel section."""
+    return [(f"Funnel — {title}", headers, rows) for title, headers, rows in funnel_sections(funnel)] if funnel else []
 
 
 def _impact_section(impact: dict[str, Any] | None) -> list[Section]:
@@ -88,7 +96,8 @@ def render_report_markdown(services: Services, data: ReportData) -> str:
 def render_report_html(services: Services, data: ReportData) -> str:
     """A self-contained page: SVG bar charts and tables (no scripts, no external assets), every value escaped."""
     charts = [_bar_chart("Applied corrections by rule", data.corrections_by_rule),
-              _bar_chart("SLA states", sum(data.sla_by_stage.values(), Counter()))]
+              _bar_chart("SLA states", sum(data.sla_by_stage.values(), Counter())),
+              funnel_charts(data.funnel) if data.funnel else ""]
     tables = [_table_html(title, headers, rows) for title, headers, rows in report_sections(services, data)]
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:.2rem .5rem}svg{margin:1rem 0}")
@@ -115,7 +124,7 @@ def _p90(values: list[float]) -> float:
 def _bar_chart(title: str, counts: Counter[str]) -> str:
     if not counts:
         return f"<h2>{html.escape(title)}</h2><p>No data.</p>"
-    top = max(counts.values())
+    top = max(counts.values()) or 1  # every count zero (e.g. only dry runs so far): bars of no width
     rows = counts.most_common()
     bars = "".join(
         f"<text x='0' y='{22 * i + 16}' font-size='12'>{html.escape(label)}</text>"

@@ -1,7 +1,8 @@
 """Plan one page of changed records: fetch partners in the other system, normalize, match, resolve, plan.
 
 Every lookup is batched (read by ids, find by emails, evidence by ids) and goes through `Lookups`: the systems' APIs
-on an incremental run, the run's whole pulls in the state store on a full run (`flows.runs.join`); nothing here writes.
+on an incremental run, the run's whole pulls in the state store on a full run (`flows.runs.join`). Nothing here writes
+to the systems; a sync's page keeps its funnel rows in the state store (`flows.runs.funnel_rows`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from connectors.ports import RawRecord, Snapshot, StageEvidence
+from flows.runs.funnel_rows import record_funnel
 from flows.runs.services import CRM, MA, Services
 from mapping.convert import normalize_email, salesforce_id18
 from mapping.definition.compiled import CompiledDefinition
@@ -146,7 +148,10 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
     snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence()) \
         if keep_snapshots else []
-    return BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
+    result = BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
+    if keep_snapshots:  # a sync's page: the funnel's rows are kept with its snapshots
+        record_funnel(services, result, as_of)
+    return result
 
 
 def _snapshots(services: Services, system: str, records: Sequence[RawRecord], evidence: StageEvidence) -> list[Snapshot]:

@@ -34,7 +34,7 @@ def explain_lead(services: Services, identifier: str, as_of: datetime) -> Story:
         raise LeadNotFoundError(identifier)
     if "@" not in identifier:  # found by id: its namesakes in the same system would make it a duplicate
         page = unique_records(services, driver, [*page, *_same_email(services, driver, page)])
-    batch = plan_batch(services, driver, page, as_of, RunMemory())
+    batch = plan_batch(services, driver, page, as_of, RunMemory(), keep_snapshots=False)
     finding = _duplicate_of(batch.duplicates, identifier)
     if finding is not None:
         keys = [lead.key for lead in batch.leads]

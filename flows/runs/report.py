@@ -1,7 +1,7 @@
 """The close-the-loop report's data for the Sales and Marketing review (`flows.render.report` draws it).
 
-Reads the state store (corrections, SLA clocks, stage observations, the latest run's findings); the only API calls
-are one batched read per system of the owner names the store has not cached in the last day.
+Reads the state store (corrections, SLA clocks, stage observations, the latest run's findings, the funnel's rows); the
+only API calls are one batched read per system of the owner names the store has not cached in the last day.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.runs.funnel import Funnel, FunnelQuery, build_funnel
 from flows.runs.owner_names import owner_keys, resolve_owner_names
 from flows.runs.services import Services
+from mapping.funnel_periods import PeriodKind
 
 NO_OWNER = "(no owner)"
+FUNNEL_WEEKS = 12
 
 
 @dataclass
@@ -29,6 +32,7 @@ class ReportData:
     dwell_hours: dict[str, list[float]] = field(default_factory=dict)
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     impact: dict[str, Any] | None = None  # the latest `definitions impact` preview, if any
+    funnel: Funnel | None = None  # the last FUNNEL_WEEKS weeks' funnel and drift
 
 
 def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
@@ -49,4 +53,6 @@ def gather(services: Services, *, as_of: datetime, days: int) -> ReportData:
     data.owner_names = resolve_owner_names(services, owner_keys(data.sla_by_owner))
     data.findings = state.latest_findings()
     data.impact = next(iter(state.latest_findings("impact").get("impact") or []), None)
+    data.funnel = build_funnel(services, FunnelQuery(as_of, (as_of - timedelta(weeks=FUNNEL_WEEKS - 1)).date(),
+                                                     PeriodKind.WEEK))
     return data

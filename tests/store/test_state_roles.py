@@ -5,16 +5,12 @@ takeover, heartbeats) is in test_sql_state.py."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from connectors.errors import RunLockedError
-from connectors.fakes.state import FakeRunState
 from connectors.ports import (
     Audit,
     CachedOwnerName,
@@ -35,31 +31,16 @@ from connectors.ports import (
     StageEvidence,
     WriteOutcome,
 )
-from connectors.store import schema
-from connectors.store.sql_state import open_run_state
 from mapping.match import LeadPair, LinkKind
 from mapping.plan import Correction, Skipped, SkipReason
 from mapping.records import CanonicalLead
 from mapping.sla import Observed
 from mapping.sla_clock import SlaState
 from tests.contract.ports.worlds import breach
-from tests.flows.conftest import BACKENDS, _fresh_postgres
 
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
 
-@pytest.fixture(params=BACKENDS)
-def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunState]:
-    if request.param == "memory":
-        yield FakeRunState()
-        return
-    store = open_run_state(f"sqlite:///{tmp_path}/state-{uuid.uuid4().hex[:6]}.db") if request.param == "sqlite" \
-        else _fresh_postgres()
-    yield store
-    if store.engine.dialect.name == "postgresql":
-        with store.engine.begin() as connection:
-            schema.metadata.drop_all(connection)
-    store.close()
 
 
 def _correction(record_id: str, after: str = "Marketing Qualified", system: str = "salesforce") -> Correction:

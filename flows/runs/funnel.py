@@ -1,0 +1,136 @@
+"""The funnel in the shared vocabulary, and the drift between each system's numbers and the definition's.
+
+Built from the state store alone (no API call but one batched read of owner names the store has not cached): the
+sync keeps each page's funnel rows as it plans it (`record_funnel`); a store without them, or with rows of another
+definition version, is rebuilt from the snapshots (the last pulled copy of every record) first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from connectors.ports import TimeWindow
+from flows.runs.batches import RunMemory, plan_batch
+from flows.runs.funnel_rows import record_funnel
+from flows.runs.impact import snapshot_services
+from flows.runs.owner_names import owner_keys, resolve_owner_names
+from flows.runs.services import CRM, MA, Services
+from mapping.funnel import StageCodes
+from mapping.funnel_periods import Period, PeriodKind, bounds, funnel_periods
+from mapping.funnel_stats import (
+    FunnelTables,
+    at_end_series,
+    at_end_table,
+    cohort_rows,
+    drift_rows,
+    drift_totals,
+    entered_table,
+    entries_of_cohorts,
+    ranked_reasons,
+    sla_rows,
+    velocity_rows,
+)
+
+GROUPINGS = ("none", "owner", "source")
+
+
+@dataclass(frozen=True)
+class FunnelQuery:
+    until: datetime
+    since: date | None = None
+    period: PeriodKind = PeriodKind.MONTH
+    by: str = "none"  # one of GROUPINGS
+
+
+@dataclass
+class Funnel:
+    query: FunnelQuery
+    periods: tuple[Period, ...]
+    codes: StageCodes
+    labels: dict[str, str]  # stage key -> label
+    tables: FunnelTables
+    drift_totals: list[dict[str, int]]
+    owner_names: dict[str, str] = field(default_factory=dict)
+    rebuilt: int = 0  # records whose rows were rebuilt from snapshots first
+
+
+def rebuild_funnel(services: Services, as_of: datetime) -> int:
+    """Rows for every record the snapshots hold, replayed through the planning code (reads only); the records done."""
+    store = services.state
+    store.clear_funnel()
+    replay = snapshot_services(services.state, services.settings, services.compiled)
+    memory = RunMemory()
+    for system in (CRM, MA):
+        for page in replay.systems[system].source.iter_changed(TimeWindow(as_of, as_of)):  # snapshots: all of them
+            record_funnel(replay, plan_batch(replay, system, page, as_of, memory, keep_snapshots=False), as_of)
+    return sum(store.funnel_versions().values())
+
+
+def needs_rebuild(services: Services) -> bool:
+    """No rows yet, or rows another definition version made (its stage codes may differ)."""
+    versions = services.state.funnel_versions()
+    return set(versions) != {services.compiled.version}
+
+
+def build_funnel(services: Services, query: FunnelQuery, *, rebuild: bool = False) -> Funnel:
+    """The funnel's tables for `query`, rebuilding the rows from the snapshots first when asked or needed."""
+    rebuilt = rebuild_funnel(services, query.until) if rebuild or needs_rebuild(services) else 0
+    store = services.state
+    codes = StageCodes(services.compiled)
+    periods = funnel_periods(query.period, services.compiled.zone, query.until, query.since)
+    edges = bounds(periods)
+    series = at_end_series(store.funnel_spans(edges, query.by), len(periods))
+    drift = drift_rows(series, len(periods), codes)
+    cohorts = store.funnel_cohorts(edges, query.by)
+    tables = FunnelTables(
+        entered=entered_table(entries_of_cohorts(cohorts), codes),
+        at_end=at_end_table(series, codes),
+        cohorts=cohort_rows(cohorts, codes),
+        velocity=velocity_rows(store.funnel_velocity(edges, query.by), codes),
+        sla=sla_rows(store.sla_trend(edges)),
+        drift=drift,
+        reasons=ranked_reasons(store.drift_reasons()),
+    )
+    labels = {s.key: s.label for s in services.compiled.definition.stages}
+    funnel = Funnel(query, periods, codes, labels, tables, drift_totals(drift, len(periods)), rebuilt=rebuilt)
+    owners = [r.owner for r in tables.sla] + ([g for _, _, g in tables.entered] if query.by == "owner" else [])
+    funnel.owner_names = resolve_owner_names(services, owner_keys(owners))
+    return funnel
+
+
+def funnel_document(funnel: Funnel) -> dict[str, Any]:
+    """The funnel for machines: the same keys every time, stages by key, shares as fractions, times in hours."""
+    t, names = funnel.tables, funnel.owner_names
+    return {
+        "since": funnel.periods[0].start.isoformat(), "until": funnel.periods[-1].end.isoformat(),
+        "period": funnel.query.period.value, "by": funnel.query.by, "rebuilt_records": funnel.rebuilt,
+        "stages": [{"key": s, "label": funnel.labels[s], "side": s in funnel.codes.side}
+                   for s in (*funnel.codes.ladder, *funnel.codes.side)],
+        "periods": [{"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in funnel.periods],
+        "entered": [_cell(funnel, key, n, "people") for key, n in sorted(t.entered.items(), key=_cell_order)],
+        "at_period_end": [_cell(funnel, key, n, "people") for key, n in sorted(t.at_end.items(), key=_cell_order)],
+        "cohorts": [{"period": funnel.periods[c.period].label, "stage": c.stage, "group": c.group, "entered": c.entered,
+                     "reached": c.reached, "side": c.side, "open": c.open, "outcomes": c.outcomes} for c in t.cohorts],
+        "velocity": [{"from": a, "to": b, "group": g, "steps": n, "median_business_hours": round(p50 / 3600, 2),
+                      "p90_business_hours": round(p90 / 3600, 2)} for a, b, g, n, p50, p90 in t.velocity],
+        "sla_trend": [{"period": funnel.periods[r.period].label, "stage": r.stage, "owner": r.owner,
+                       "owner_name": names.get(r.owner or ""), "states": r.states, "compliance": r.compliance}
+                      for r in t.sla],
+        "drift": [{"period": funnel.periods[d.period].label, "stage": d.stage, **d.systems, "definition": d.definition}
+                  for d in t.drift],
+        "drift_totals": [{"period": funnel.periods[i].label, **totals} for i, totals in enumerate(funnel.drift_totals)],
+        "drift_reasons": [{"system": r.system, "stage": r.stage, "reason": r.reason, "records": r.records}
+                          for r in t.reasons],
+    }
+
+
+def _cell(funnel: Funnel, key: tuple[int, str | None, str | None], n: int, name: str) -> dict[str, Any]:
+    period, stage, group = key
+    return {"period": funnel.periods[period].label, "stage": stage, "group": group, name: n}
+
+
+def _cell_order(item: tuple[tuple[int, str | None, str | None], int]) -> tuple[int, str, str]:
+    (period, stage, group), _ = item
+    return (period, stage or "", group or "")

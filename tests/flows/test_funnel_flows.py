@@ -1,0 +1,124 @@
+"""The funnel end to end over in-memory systems, on every state store: the sync keeps the rows, a rebuild from the
+snapshots makes the same ones, the drift names why the systems differ, the CLI's JSON keeps its keys, the weekly
+report carries the funnel with its charts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli.app import app
+from flows.render.funnel import funnel_charts, render_funnel_markdown
+from flows.render.report import render_report_html, render_report_markdown
+from flows.runs.funnel import FunnelQuery, build_funnel, funnel_document
+from flows.runs.report import gather
+from flows.runs.sync import run_sync
+from mapping.funnel_periods import PeriodKind
+from tests.flows.test_sync_run import AS_OF, _world
+
+KEYS = ["since", "until", "period", "by", "rebuilt_records", "stages", "periods", "entered", "at_period_end", "cohorts",
+        "velocity", "sla_trend", "drift", "drift_totals", "drift_reasons"]
+WEEKLY = FunnelQuery(AS_OF, period=PeriodKind.WEEK)
+
+
+def _last_week(document: dict[str, Any], table: str) -> dict[str | None, Any]:
+    last = document["periods"][-1]["label"]
+    return {row["stage"]: row for row in document[table] if row["period"] == last}
+
+
+def test_the_sync_keeps_the_rows_and_the_drift_shows_the_crm_behind_the_definition(make_state: Callable[[], Any]) -> None:
+    services, _, _, state = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=True)
+
+    document = funnel_document(build_funnel(services, WEEKLY))
+
+    assert document["rebuilt_records"] == 0  # the sync kept them
+    drift = _last_week(document, "drift")
+    assert (drift["inquiry"]["salesforce"], drift["inquiry"]["definition"]) == (4, 0)  # Salesforce lags: not yet MQLs
+    assert (drift["mql"]["hubspot"], drift["mql"]["definition"]) == (4, 4)
+    assert document["drift_reasons"] == [{"system": "salesforce", "stage": "inquiry", "reason": "lag", "records": 4}]
+    assert document["drift_totals"][-1] == {"period": document["periods"][-1]["label"], "salesforce": 4, "hubspot": 4,
+                                            "definition": 4}
+    assert sum(state.funnel_versions().values()) == 8
+
+
+def test_a_rebuild_from_the_snapshots_makes_the_rows_the_sync_made(make_state: Callable[[], Any]) -> None:
+    services, _, _, _ = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=True)
+    kept = funnel_document(build_funnel(services, WEEKLY))
+
+    rebuilt = funnel_document(build_funnel(services, WEEKLY, rebuild=True))
+
+    assert rebuilt.pop("rebuilt_records") == 8 and kept.pop("rebuilt_records") == 0
+    assert rebuilt == kept
+
+
+def test_after_corrections_a_rebuild_reads_the_systems_as_leadsync_left_them(make_state: Callable[[], Any]) -> None:
+    services, _, _, _ = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=False)  # Salesforce is corrected to MQL at AS_OF
+
+    document = funnel_document(build_funnel(services, FunnelQuery(AS_OF + timedelta(hours=1), period=PeriodKind.WEEK),
+                                            rebuild=True))
+
+    drift = _last_week(document, "drift")
+    assert (drift["mql"]["salesforce"], drift["mql"]["hubspot"], drift["mql"]["definition"]) == (4, 4, 4)
+    assert document["drift_reasons"] == []
+
+
+def test_rows_of_another_definition_version_are_rebuilt_before_counting(make_state: Callable[[], Any]) -> None:
+    services, _, _, state = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=True)
+    state.clear_funnel()  # as a store that has snapshots but no funnel rows yet (made before them)
+
+    assert build_funnel(services, WEEKLY).rebuilt == 8
+
+
+def test_by_owner_groups_people_and_names_owners(make_state: Callable[[], Any]) -> None:
+    services, crm, _, _ = _world(make_state)
+    crm.owners["005000000000001AAA"] = "Ada Lovelace"
+    run_sync(services, as_of=AS_OF, dry_run=False)
+
+    funnel = build_funnel(services, FunnelQuery(AS_OF, period=PeriodKind.WEEK, by="owner"))
+    markdown = render_funnel_markdown(funnel)
+
+    assert {group for _, _, group in funnel.tables.entered} == {"005000000000001AAA"}
+    assert "Ada Lovelace (005000000000001AAA)" in markdown
+    assert "| 2026-W44 | Ada Lovelace (005000000000001AAA) | 4 | 0 |" in markdown  # created on Sunday Nov 1
+    assert "| 2026-W45 | Ada Lovelace (005000000000001AAA) | 0 | 4 |" in markdown  # MQLs by HubSpot on Nov 5
+
+
+def test_the_cli_prints_json_with_fixed_keys_and_refuses_a_bad_date(make_state: Callable[[], Any],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    services, _, _, _ = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=True)
+    monkeypatch.setattr("flows.cli.funnel.bootstrap", lambda definitions: nullcontext(services))
+
+    shown = CliRunner().invoke(app, ["funnel", "--until", "2026-11-23", "--period", "week", "--by", "source", "--json"])
+    document = json.loads(shown.output)
+    empty = CliRunner().invoke(app, ["funnel", "--since", "2031-01-01", "--until", "2030-01-01", "--json"])
+    bad = CliRunner().invoke(app, ["funnel", "--since", "last tuesday"])
+
+    assert shown.exit_code == 0 and list(document) == KEYS
+    assert (document["period"], document["by"], len(document["periods"])) == ("week", "source", 12)
+    assert {tuple(row) for row in document["cohorts"]} == {("period", "stage", "group", "entered", "reached", "side",
+                                                            "open", "outcomes")}
+    assert (empty.exit_code, bad.exit_code) == (2, 2)
+
+
+def test_the_weekly_report_carries_the_funnel_tables_and_charts(make_state: Callable[[], Any]) -> None:
+    services, _, _, _ = _world(make_state)
+    run_sync(services, as_of=AS_OF, dry_run=False)
+
+    data = gather(services, as_of=AS_OF, days=7)
+    markdown = render_report_markdown(services, data)
+    page = render_report_html(services, data)
+
+    assert "## Funnel — People entering each stage" in markdown and "## Funnel — Drift: each system" in markdown
+    assert data.funnel is not None and funnel_charts(data.funnel) in page
+    assert page.count("<svg") >= 5 and "<script" not in page
