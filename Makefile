@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test test-browser reliability install bench clean
+.PHONY: demo test test-browser reliability install bench compat clean
 
 install: $(STAMP)
 
@@ -47,5 +47,19 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/pipeline.py
 
+# The tools other teams run (Singer taps, Airbyte sources), each installed once from the registry into its own
+# .compat/<package>/ virtualenv, against a fresh `leadsync sandbox serve` each, with configuration only: full pull,
+# 1 % changed, incremental pull; one table, exit 1 on a wrong count. Root: it serves the vendors' production host
+# names on this machine for the run (/etc/hosts entries and port 443, put back afterwards). About 95 s installed.
+compat: $(STAMP)
+	@for spec in $$($(BIN)/python bench/compat/run.py --specs); do \
+	  venv=.compat/$${spec%%==*}; \
+	  test -f $$venv/.installed-$$spec && continue; \
+	  echo "compat: installing $$spec into $$venv"; \
+	  $(PYTHON) -m venv $$venv && $$venv/bin/python -m pip install --quiet --disable-pip-version-check "$$spec" \
+	    && touch $$venv/.installed-$$spec || exit 1; \
+	done
+	$(BIN)/python bench/compat/run.py
+
 clean:
-	rm -rf $(VENV) .leadsync .prefect .pytest_cache .hypothesis
+	rm -rf $(VENV) .leadsync .prefect .pytest_cache .hypothesis .compat

@@ -82,7 +82,10 @@ class SandboxHandle:
                            # for external tools set up with the OAuth refresh-token flow (a seeded, always-valid token)
                            "consumer_key": self.sf.consumer_key, "consumer_secret": self.sf.consumer_secret,
                            "refresh_token": self.sf.refresh_token},
-            "hubspot": {"base_url": self.hs.base_url, "access_token": self.hs.access_token},
+            "hubspot": {"base_url": self.hs.base_url, "access_token": self.hs.access_token,
+                        # for external tools set up with OAuth (the app's refresh token; tokens live 30 minutes)
+                        "client_id": self.hubspot.oauth.client_id, "client_secret": self.hubspot.oauth.client_secret,
+                        "refresh_token": self.hubspot.oauth.refresh_token},
         }
 
     def env(self) -> dict[str, str]:

@@ -10,8 +10,10 @@ from starlette.routing import Route
 from . import routes_batch as batch
 from . import routes_contacts as contacts
 from . import routes_legacy as legacy
+from . import routes_objects as objects
 from . import routes_schema as schema
 from .admin import admin_routes
+from .oauth import oauth_routes
 from .search import parse_request
 from .serving import Handler, api_endpoint
 from .wire import Call, Reply
@@ -49,6 +51,7 @@ API: tuple[tuple[str, str, str, Handler], ...] = (
     *CONTACT_API,
     *SINGULAR_API,
     *legacy.ROUTES,
+    *objects.ROUTES,
     ("GET", "/crm/v3/properties/{object_type}", "hs.properties.list", schema.list_properties),
     ("POST", "/crm/v3/properties/{object_type}", "hs.properties.create", schema.create_property),
     ("GET", "/crm/v3/properties/{object_type}/{name}", "hs.properties.get", schema.get_property),
@@ -73,4 +76,4 @@ def build_app(sandbox: HubSpotSandbox) -> Starlette:
         Route(path, api_endpoint(sandbox, key, handler), methods=[method])
         for method, path, key, handler in API
     ]
-    return Starlette(routes=[*admin_routes(sandbox), *routes])
+    return Starlette(routes=[*admin_routes(sandbox), *oauth_routes(sandbox), *routes])

@@ -1,4 +1,5 @@
-"""One emulated HubSpot portal: contacts, properties, pipelines, owners and the switches they obey."""
+"""One emulated HubSpot portal: contacts, properties, pipelines, owners and the switches they obey (the other
+standard objects are empty and fixed: standard_objects.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ class Portal:
     def __init__(self, switches: Switches, clock: Clock) -> None:
         self.switches = switches
         self.clock = clock
+        self.created_ms = clock()
         self.store = ContactStore()
-        self.registry = PropertyRegistry(clock(), switches.salesforce_properties)
+        self.registry = PropertyRegistry(self.created_ms, switches.salesforce_properties)
         self.writer = ContactWriter(self.store, self.registry, switches, clock)
         self.searcher = Searcher(self.store, self.registry, switches)
         self.pipelines = PipelineBook(self.registry)

@@ -141,33 +141,38 @@ class PropertyRegistry:
         return check_value(definition, value)
 
     def render(self, definition: PropertyDef) -> Json:
-        metadata: Json = {
-            "archivable": not definition.hubspot_defined,
-            "readOnlyDefinition": definition.read_only_definition,
-            "readOnlyValue": definition.read_only_value,
-        }
-        if definition.read_only_options is not None:
-            metadata["readOnlyOptions"] = definition.read_only_options
-        return {
-            "name": definition.name,
-            "label": definition.label,
-            "type": definition.type,
-            "fieldType": definition.field_type,
-            "groupName": definition.group,
-            "description": definition.description,
-            "options": definition.options,
-            "displayOrder": definition.display_order,
-            "hidden": definition.hidden,
-            "hasUniqueValue": definition.has_unique_value,
-            "formField": not definition.read_only_value,
-            "calculated": False,
-            "externalOptions": False,
-            "hubspotDefined": definition.hubspot_defined,
-            "modificationMetadata": metadata,
-            "createdAt": iso_from_ms(self._now_ms),
-            "updatedAt": iso_from_ms(definition.updated_ms or self._now_ms),
-            "archived": False,
-        }
+        return render_property(definition, self._now_ms)
+
+
+def render_property(definition: PropertyDef, created_ms: int) -> Json:
+    """A property definition in the v3 shape (`GET /crm/v3/properties/{objectType}`)."""
+    metadata: Json = {
+        "archivable": not definition.hubspot_defined,
+        "readOnlyDefinition": definition.read_only_definition,
+        "readOnlyValue": definition.read_only_value,
+    }
+    if definition.read_only_options is not None:
+        metadata["readOnlyOptions"] = definition.read_only_options
+    return {
+        "name": definition.name,
+        "label": definition.label,
+        "type": definition.type,
+        "fieldType": definition.field_type,
+        "groupName": definition.group,
+        "description": definition.description,
+        "options": definition.options,
+        "displayOrder": definition.display_order,
+        "hidden": definition.hidden,
+        "hasUniqueValue": definition.has_unique_value,
+        "formField": not definition.read_only_value,
+        "calculated": False,
+        "externalOptions": False,
+        "hubspotDefined": definition.hubspot_defined,
+        "modificationMetadata": metadata,
+        "createdAt": iso_from_ms(created_ms),
+        "updatedAt": iso_from_ms(definition.updated_ms or created_ms),
+        "archived": False,
+    }
 
 
 def _options_editable(definition: PropertyDef, lifecycle_patchable: bool) -> bool:

@@ -1,7 +1,8 @@
-"""Routes clients probe besides contacts: custom-object schemas, the v2 property list, v4 associations.
+"""Routes clients probe besides contacts: custom-object schemas, the legacy v1/v2 property lists (every standard
+object's), v4 associations.
 
-The portal holds contacts only: no custom objects (an empty `results`) and no associated records, so association
-reads answer in the documented shapes with nothing in them (batch read: 207 with one NO_ASSOCIATIONS_FOUND error
+The portal holds contact records only: no custom objects (an empty `results`) and no associated records, so
+association reads answer in the documented shapes with nothing in them (batch read: 207 with one NO_ASSOCIATIONS_FOUND error
 per input, as HubSpot reports an object without associations).
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .portal import Portal
-from .properties import PropertyRegistry
+from .properties import render_property
+from .routes_schema import other_object
 from .schema import PropertyDef
+from .standard_objects import standard_object
 from .timestamps import iso_from_ms, ms_from_text
 from .wire import Call, Json, Reply, correlation_id, validation_error
 
-SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket", "0-1": "contact",
-            "0-2": "company", "0-3": "deal", "0-5": "ticket"}
+SINGULAR_CONTACTS = ("contacts", "contact", "0-1")
 
 
 def list_schemas(portal: Portal, call: Call) -> Reply:
@@ -24,13 +26,25 @@ def list_schemas(portal: Portal, call: Call) -> Reply:
 
 
 def legacy_properties(portal: Portal, call: Call) -> Reply:
-    """`GET /properties/v2/contacts/properties`: a bare JSON array, timestamps as epoch milliseconds."""
+    """`GET /properties/v2/{type}/properties` (and v1): a bare JSON array, timestamps as epoch milliseconds."""
+    return Reply(200, _legacy_list(portal, call.path["object_type"]))
+
+
+def legacy_company_properties(portal: Portal, call: Call) -> Reply:
+    """`GET /companies/v2/properties`: the company list in the same legacy shape."""
+    return Reply(200, _legacy_list(portal, "companies"))
+
+
+def _legacy_list(portal: Portal, object_type: str) -> list[Json]:
+    other = other_object(object_type)
+    if other is not None:
+        return [legacy_shape(d, render_property(d, portal.created_ms)) for d in other.properties]
     registry = portal.registry
-    return Reply(200, [_legacy(registry, definition) for definition in registry.all()])
+    return [legacy_shape(d, registry.render(d)) for d in registry.all()]
 
 
-def _legacy(registry: PropertyRegistry, definition: PropertyDef) -> Json:
-    current = registry.render(definition)
+def legacy_shape(definition: PropertyDef, current: Json) -> Json:
+    """The v1/v2 property shape, from a definition and its v3 rendering."""
     options = [{"description": o.get("description", ""), "label": o["label"], "displayOrder": o["displayOrder"],
                 "hidden": o["hidden"], "value": o["value"], "readOnly": bool(definition.read_only_options)}
                for o in current["options"]]
@@ -54,7 +68,10 @@ def _legacy(registry: PropertyRegistry, definition: PropertyDef) -> Json:
 
 def _singular(object_type: str) -> str:
     lowered = object_type.lower()
-    return SINGULAR.get(lowered) or lowered.removesuffix("s")
+    if lowered in SINGULAR_CONTACTS:
+        return "contact"
+    found = standard_object(lowered)
+    return found.singular if found is not None else lowered.removesuffix("s")
 
 
 def batch_read_associations(portal: Portal, call: Call) -> Reply:
@@ -90,7 +107,9 @@ SINGULAR_CONTACT = "/crm/v3/objects/contact"
 ROUTES: tuple[tuple[str, str, str, Any], ...] = (
     ("GET", "/crm/v3/schemas", "hs.schemas.list", list_schemas),
     ("GET", "/crm-object-schemas/v3/schemas", "hs.schemas.list", list_schemas),  # the path hubspot-api-client uses
-    ("GET", "/properties/v2/contacts/properties", "hs.properties.legacy_list", legacy_properties),
+    ("GET", "/properties/v2/{object_type}/properties", "hs.properties.legacy_list", legacy_properties),
+    ("GET", "/properties/v1/{object_type}/properties", "hs.properties.legacy_list", legacy_properties),
+    ("GET", "/companies/v2/properties", "hs.properties.legacy_list", legacy_company_properties),
     ("POST", "/crm/v4/associations/{from_type}/{to_type}/batch/read", "hs.associations.batch_read",
      batch_read_associations),
     ("GET", "/crm/v4/objects/{object_type}/{object_id}/associations/{to_type}", "hs.associations.list",

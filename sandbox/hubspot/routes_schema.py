@@ -1,28 +1,55 @@
-"""Schema routes: contact properties (§4), pipelines and stages (§5), owners."""
+"""Schema routes: properties (§4; contacts editable, the other standard objects' read-only), pipelines and stages
+(§5), owners."""
 
 from __future__ import annotations
 
 from .portal import Portal
-from .wire import Call, Reply, validation_error
+from .properties import render_property
+from .scopes import missing_scopes, write_scopes
+from .standard_objects import StandardObject, standard_object
+from .wire import Call, Reply, not_found, validation_error
 
 CONTACT_TYPES = ("contacts", "contact", "0-1")
 
 
+def other_object(object_type: str) -> StandardObject | None:
+    """None for contacts; the standard object a path names otherwise; 400 for a type the portal does not know."""
+    if object_type.lower() in CONTACT_TYPES:
+        return None
+    found = standard_object(object_type)
+    if found is None:
+        raise validation_error(f"Unable to infer object type from: {object_type}")
+    return found
+
+
 def _contacts_only(call: Call) -> None:
-    if call.path["object_type"] not in CONTACT_TYPES:
-        raise validation_error(f"This sandbox only holds contact properties, not {call.path['object_type']}")
+    """Property writes: contacts only; another standard object's need write scopes the sandbox's app lacks (403)."""
+    object_type = call.path["object_type"]
+    if object_type in CONTACT_TYPES:
+        return
+    scopes = write_scopes(object_type)
+    if scopes is not None:
+        raise missing_scopes(*scopes)
+    raise validation_error(f"Unable to infer object type from: {object_type}")
 
 
 def list_properties(portal: Portal, call: Call) -> Reply:
-    _contacts_only(call)
-    archived = call.flag("archived")
-    rows = [] if archived else [portal.registry.render(d) for d in portal.registry.all()]
-    return Reply(200, {"results": rows})
+    other = other_object(call.path["object_type"])
+    if call.flag("archived"):
+        return Reply(200, {"results": []})
+    if other is not None:
+        return Reply(200, {"results": [render_property(d, portal.created_ms) for d in other.properties]})
+    return Reply(200, {"results": [portal.registry.render(d) for d in portal.registry.all()]})
 
 
 def get_property(portal: Portal, call: Call) -> Reply:
-    _contacts_only(call)
-    return Reply(200, portal.registry.render(portal.registry.require(call.path["name"])))
+    other, name = other_object(call.path["object_type"]), call.path["name"]
+    if other is None:
+        return Reply(200, portal.registry.render(portal.registry.require(name)))
+    definition = other.property(name)
+    if definition is None:
+        raise not_found(name, f"Unable to find property {name}")
+    return Reply(200, render_property(definition, portal.created_ms))
 
 
 def update_property(portal: Portal, call: Call) -> Reply:

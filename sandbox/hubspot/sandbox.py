@@ -13,6 +13,7 @@ from sandbox.runtime import CallCounter, Fault, FaultKind, FaultPlan, Latency, s
 
 from .app import build_app
 from .limits import RateLimiter
+from .oauth import OAuthApp
 from .portal import Portal
 from .render import history_of
 from .schema import FIELD_TYPES, SALESFORCE_PROPERTIES, Option
@@ -55,6 +56,7 @@ class HubSpotSandbox:
     ) -> None:
         self.switches = switches or Switches()
         self.access_token = access_token
+        self.oauth = OAuthApp()
         self.portal_id = portal_id
         self.app_id = app_id
         self.calls = CallCounter()
@@ -73,6 +75,13 @@ class HubSpotSandbox:
 
     def app(self) -> Starlette:
         return build_app(self)
+
+    def authorized(self, header: str | None) -> bool:
+        """`Authorization: Bearer …` with the private-app token or a live token the OAuth app issued."""
+        if header is None or not header.startswith("Bearer "):
+            return False
+        token = header.removeprefix("Bearer ")
+        return token == self.access_token or self.oauth.expires_in(token) is not None
 
     def reset(self) -> None:
         """As constructed, while serving: a fresh portal under the initial switches, and the counter, faults,

@@ -36,7 +36,7 @@ def api_endpoint(sandbox: HubSpotSandbox, key: str, handler: Handler) -> Endpoin
 
     async def endpoint(request: Request) -> Response:
         number = sandbox.calls.record(key)
-        if request.headers.get("authorization") != f"Bearer {sandbox.access_token}":
+        if not sandbox.authorized(request.headers.get("authorization")):
             body = error_body("INVALID_AUTHENTICATION", UNAUTHORIZED_MESSAGE)
             return respond(401, body, {"x-hubspot-auth-failure": "401 Unauthorized"})
         try:

@@ -45,6 +45,13 @@ def is_json(call: Call) -> bool:
     return wants_json(call.header("Content-Type"))
 
 
+def batch_json(job: JobV1) -> bool:
+    """Batch-level answers (batchInfo, result-list) come in the job's format whatever the request's Content-Type:
+    JSON for a JSON job, XML for a CSV or XML one (tap-salesforce polls a CSV job's batch sending
+    `Content-Type: application/json` and parses XML)."""
+    return job.info.get("contentType") == "JSON"
+
+
 def session_ok(call: Call) -> bool:
     return call.header("X-SFDC-Session") in call.state.tokens
 
@@ -129,7 +136,7 @@ async def add_batch(call: Call) -> Response:
     job = _job(call)
     if job is None:
         return _no_job(call)
-    as_json = is_json(call)
+    as_json = batch_json(job)
     if job.info["state"] != "Open":
         return error_response("InvalidJobState", f"Job {job.info['id']} is not open: {job.info['state']}", as_json)
     batch = _run_query(call, job, (await call.request.body()).decode("utf-8", "replace"))
@@ -163,8 +170,8 @@ def _batch(call: Call) -> tuple[JobV1 | None, Batch | None]:
 
 
 async def get_batch(call: Call) -> Response:
-    _job_found, batch = _batch(call)
-    if batch is None:
+    job, batch = _batch(call)
+    if job is None or batch is None:
         return error_response("InvalidBatch", f"Invalid batch id: {call.params['batch']}", is_json(call))
     batch.polls += 1
     if batch.info["state"] in ("Queued", "InProgress"):  # the first poll finds it running, the next one done
@@ -172,12 +179,12 @@ async def get_batch(call: Call) -> Response:
         batch.info |= {"state": "Completed" if done else "InProgress",
                        "numberRecordsProcessed": len(batch.rows) if done else 0,
                        "systemModstamp": format_datetime(now_utc())}
-    return info_response(batch.info, "batchInfo", is_json(call))
+    return info_response(batch.info, "batchInfo", batch_json(job))
 
 
 async def get_result_ids(call: Call) -> Response:
     job, batch = _batch(call)
-    as_json = is_json(call)
+    as_json = batch_json(job) if job is not None else is_json(call)
     if job is None or batch is None:
         return error_response("InvalidBatch", f"Invalid batch id: {call.params['batch']}", as_json)
     if batch.info["state"] != "Completed":

@@ -114,6 +114,7 @@ def test_serve_prints_the_connection_facts_and_stops_on_sigterm() -> None:
         assert set(sf) == {"instance_url", "username", "password", "security_token", "session_id", "ca_bundle",
                            "consumer_key", "consumer_secret", "refresh_token"}
         assert sf["instance_url"].startswith("https://127.0.0.1:")
+        assert set(facts["hubspot"]) == {"base_url", "access_token", "client_id", "client_secret", "refresh_token"}
         refreshed = requests.post(f"{sf['instance_url']}/services/oauth2/token", verify=sf["ca_bundle"], timeout=10,
                                   data={"grant_type": "refresh_token", "client_id": sf["consumer_key"],
                                         "client_secret": sf["consumer_secret"], "refresh_token": sf["refresh_token"]})

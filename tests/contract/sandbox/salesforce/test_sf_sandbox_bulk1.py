@@ -84,3 +84,26 @@ def test_unknown_session_is_invalid_session_id(conn: SalesforceConnection, http:
     answer = http.post(f"{conn.instance_url}/services/async/59.0/job", data="{}",
                        headers={"X-SFDC-Session": "00Dbogus", "Content-Type": content_type})
     assert answer.status_code == 400 and "InvalidSessionId" in answer.text
+
+
+def test_csv_job_batches_answer_xml_whatever_the_request_content_type(
+        sandbox: SalesforceSandbox, conn: SalesforceConnection, http: requests.Session) -> None:
+    """tap-salesforce creates a CSV job in JSON, then polls its batch sending Content-Type application/json and
+    parses XML: batch-level answers follow the job's content type, job-level ones the request's."""
+    sandbox.load_leads(lead_rows(3))
+    base = f"{conn.instance_url}/services/async/59.0/job"
+    as_json = {"X-SFDC-Session": conn.session_id, "Content-Type": "application/json"}
+    job = http.post(base, headers=as_json, json={"operation": "queryAll", "object": "Lead", "contentType": "CSV"})
+    assert job.status_code == 201 and job.json()["contentType"] == "CSV"
+    job_id = job.json()["id"]
+    batch = http.post(f"{base}/{job_id}/batch", headers={**as_json, "Content-Type": "text/csv"},
+                      data="SELECT Id FROM Lead")
+    assert batch.headers["Content-Type"].startswith("application/xml") and "<batchInfo" in batch.text
+    batch_id = _tag(batch.text, "id")
+    polled = [http.get(f"{base}/{job_id}/batch/{batch_id}", headers=as_json) for _ in range(2)]
+    assert all(p.headers["Content-Type"].startswith("application/xml") for p in polled)
+    assert _tag(polled[-1].text, "state") == "Completed"
+    listing = http.get(f"{base}/{job_id}/batch/{batch_id}/result", headers=as_json).text
+    assert "<result-list" in listing
+    closed = http.post(f"{base}/{job_id}", headers=as_json, json={"state": "Closed"})
+    assert closed.json()["state"] == "Closed"
