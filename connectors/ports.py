@@ -331,6 +331,10 @@ class PulledRecords(Protocol):
         """Forget the run's pulls (its planning is over)."""
         ...
 
+    def drop_orphaned(self) -> None:
+        """Forget the pulls and observed leads of runs that hold no live lock (killed mid-run: nobody will read them)."""
+        ...
+
 
 CORRECTION, SKIPPED, SLA, OBSERVED = "correction", "skipped", "sla", "observed"  # the kinds of a run's items
 ITEM_KINDS = (CORRECTION, SKIPPED, SLA, OBSERVED)

@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.errors import RunLockedError
 from connectors.ports import (
+    OBSERVED,
     CachedOwnerName,
     Hold,
     PulledRecord,
@@ -309,6 +310,12 @@ class FakeRunState:
         self.planned_store = {key for key in self.planned_store if key[0] != run_id}
         self.pulled_store = {key: r for key, r in self.pulled_store.items() if key[0] != run_id}
         self.pulled_evidence_store.pop(run_id, None)
+
+    def drop_orphaned(self) -> None:
+        live = set(self.locks.values())
+        self.pulled_store = {key: r for key, r in self.pulled_store.items() if key[0] in live}
+        self.pulled_evidence_store = {run: rows for run, rows in self.pulled_evidence_store.items() if run in live}
+        self.item_store = {key: items for key, items in self.item_store.items() if key[1] != OBSERVED or key[0] in live}
 
     def keep_items(self, run_id: str, items: Mapping[str, Sequence[Any]]) -> None:
         for kind, found in items.items():

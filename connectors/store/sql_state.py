@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from connectors.errors import ConfigurationError, ConnectorError, RunLockedError
 from connectors.ports import (
+    OBSERVED,
     CachedOwnerName,
     Hold,
     PulledRecord,
@@ -30,7 +31,7 @@ from connectors.ports import (
 )
 from connectors.store import funnel_store
 from connectors.store import schema as t
-from connectors.store.holders import holder_is_dead, holder_tag
+from connectors.store.holders import SEPARATOR, holder_is_dead, holder_tag
 from connectors.store.run_items import SqlRunItems
 from mapping.funnel import FunnelPage
 from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
@@ -620,6 +621,17 @@ class SqlRunState(SqlRunItems):
         with self._begin("drop_pulled") as c:
             c.execute(delete(t.pulled_records).where(t.pulled_records.c.run_id == run_id))
             c.execute(delete(t.pulled_evidence).where(t.pulled_evidence.c.run_id == run_id))
+
+    def drop_orphaned(self) -> None:
+        now = _now()
+        with self._begin("drop_orphaned") as c:
+            holders = c.execute(select(t.locks.c.holder).where(t.locks.c.expires_at >= now)).scalars().all()
+            live = sorted({holder.rpartition(SEPARATOR)[0] or holder for holder in holders
+                           if not holder_is_dead(holder)})
+            c.execute(delete(t.pulled_records).where(t.pulled_records.c.run_id.not_in(live)))
+            c.execute(delete(t.pulled_evidence).where(t.pulled_evidence.c.run_id.not_in(live)))
+            i = t.run_items.c
+            c.execute(delete(t.run_items).where(and_(i.kind == OBSERVED, i.run_id.not_in(live))))
 
     def lead_history(self, keys: Sequence[Key]) -> list[dict[str, Any]]:
         """Every audit row (planned, written, skipped) of these records, oldest first."""

@@ -70,6 +70,7 @@ class PlannedInStore:
 def pull_whole(services: Services, run_id: str) -> PulledLookups:
     """Keep both systems, and the stage evidence of every lead where the CRM offers it whole, for the run."""
     state = services.state
+    state.drop_orphaned()  # what a run killed mid-plan left behind
     for system in (MA, CRM):
         whole = services.systems[system].whole
         assert whole is not None, "can_join said both systems pull whole"

@@ -193,6 +193,23 @@ def test_pulled_evidence_is_found_by_record_and_dropped_with_the_run(state: Pull
     assert state.pulled("run-1", "hubspot", ["1"]) == [] and state.pulled_evidence("run-1", ["00QA"]).history == {}
 
 
+def test_what_a_killed_run_left_is_dropped_and_a_live_run_s_pulls_are_kept(state: RunState) -> None:
+    """A run killed mid-plan (kill -9) leaves its pulls and observed leads; the next full run drops them, never those
+    of a run still holding its lock (a fanned-out slice planning at the same time)."""
+    seen = LeadPair(CanonicalLead("salesforce", "00Q1", None, "mql", {}, {}), None, LinkKind.NONE)
+    for run_id in ("killed", "alive"):
+        state.keep_pulled(run_id, [_pulled("1", 5)])
+        state.keep_pulled_evidence(run_id, StageEvidence({"00QA": [{"LeadId": "00QA"}]}, {}))
+        state.keep_items(run_id, {"observed": [seen], "sla": [breach("salesforce", "00Q1", None)]})
+    with state.lock("sync", "alive", timedelta(minutes=5)):
+        state.drop_orphaned()
+        assert state.pulled("alive", "hubspot", ["1"]) and state.pulled_evidence("alive", ["00QA"]).history
+        assert state.item_page("alive", "observed", 0, 10)
+    assert state.pulled("killed", "hubspot", ["1"]) == [] and state.pulled_evidence("killed", ["00QA"]).history == {}
+    assert state.item_page("killed", "observed", 0, 10) == []
+    assert state.item_page("killed", "sla", 0, 10)  # what the plan and reports read stays until pruned
+
+
 # --- RunItems ---------------------------------------------------------------------------------------------------------
 
 
