@@ -178,6 +178,17 @@ class ApiBudget:
             return max(self.used_now - self.used_at_start, self.calls)
         return self.calls
 
+    def check_room(self) -> None:
+        """Raise once the run is past its share (or the org past its daily limit) by what the vendor reported: for the
+        requests one logical call makes on its own (a Bulk job's status polls and result pages), each checked before
+        it goes, while `spend` counted the call once."""
+        with self._lock:
+            allowance = self.allowance
+            if allowance is not None and self.used_by_run > allowance:
+                raise BudgetExhaustedError(self.system, self.used_by_run, allowance)
+            if self.daily_limit is not None and self.used_now is not None and self.used_now >= self.daily_limit:
+                raise BudgetExhaustedError(self.system, self.used_now, self.daily_limit)
+
     def spend(self, calls: int = 1) -> None:
         with self._lock:
             allowance = self.allowance

@@ -21,20 +21,25 @@ S = TypeVar("S", bound=requests.Session)
 
 
 class TimeoutSession(requests.Session):
-    """A requests session that gives every request a timeout (simple-salesforce sets none)."""
+    """A requests session that gives every request a timeout (simple-salesforce sets none) and, with a budget, checks
+    the run still has room before each request goes (a Bulk job polls and pages inside one client call)."""
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, budget: ApiBudget | None = None) -> None:
         super().__init__()
         self.timeout_s = timeout_s
+        self.budget = budget
 
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.budget is not None:
+            self.budget.check_room()
         kwargs.setdefault("timeout", self.timeout_s)
         return super().request(method, url, *args, **kwargs)
 
 
 def make_session(settings: SalesforceSettings, budget: ApiBudget) -> TimeoutSession:
-    """The session every REST, composite and Bulk 2.0 call goes through: each answer's usage feeds `budget`."""
-    return _observing(_trusting(TimeoutSession(settings.timeout_s), settings), budget)
+    """The session every REST, composite and Bulk 2.0 call goes through: each answer's usage feeds `budget`, and no
+    request goes once the run is past its share."""
+    return _observing(_trusting(TimeoutSession(settings.timeout_s, budget), settings), budget)
 
 
 def _observing(session: S, budget: ApiBudget) -> S:
