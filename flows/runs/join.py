@@ -9,7 +9,9 @@ bounded by a page.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -68,19 +70,36 @@ class PlannedInStore:
 
 
 def pull_whole(services: Services, run_id: str) -> PulledLookups:
-    """Keep both systems, and the stage evidence of every lead where the CRM offers it whole, for the run."""
+    """Keep both systems, and the stage evidence of every lead where the CRM offers it whole, for the run.
+
+    HubSpot's pull runs in a thread beside Salesforce's: it is paced by HubSpot's rate limit, so it mostly waits, and
+    the Salesforce pages and evidence are kept in that time instead of after it.
+    """
     state = services.state
     state.drop_orphaned()  # what a run killed mid-plan left behind
-    for system in (MA, CRM):
-        whole = services.systems[system].whole
-        assert whole is not None, "can_join said both systems pull whole"
-        for page in whole.iter_whole(EVERYTHING):
-            state.keep_pulled(run_id, [pulled_record(services, system, record) for record in page])
-    evidence = services.systems[CRM].whole_evidence
-    if evidence is not None:
-        for found in evidence.iter_all_evidence():
-            state.keep_pulled_evidence(run_id, found)
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull-hubspot") as pool:
+        hubspot = pool.submit(_keep_whole, services, run_id, MA, stop)
+        try:
+            _keep_whole(services, run_id, CRM, stop)
+            evidence = services.systems[CRM].whole_evidence
+            if evidence is not None:
+                for found in evidence.iter_all_evidence():
+                    state.keep_pulled_evidence(run_id, found)
+        except BaseException:
+            stop.set()  # HubSpot's pull stops at its next page; its own failure, if any, is not the one to report
+            raise
+        hubspot.result()
     return PulledLookups(services, run_id, evidence is not None)
+
+
+def _keep_whole(services: Services, run_id: str, system: str, stop: threading.Event) -> None:
+    whole = services.systems[system].whole
+    assert whole is not None, "can_join said both systems pull whole"
+    for page in whole.iter_whole(EVERYTHING):
+        services.state.keep_pulled(run_id, [pulled_record(services, system, record) for record in page])
+        if stop.is_set():
+            return
 
 
 def replay_pages(services: Services, run_id: str, system: str, window: TimeWindow) -> Iterator[list[RawRecord]]:

@@ -3,12 +3,15 @@ plans exactly what the page-by-page lookups plan, with no lookup call. Increment
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from connectors.fakes.system import FakeSystem
-from connectors.ports import RunState, TimeWindow
+from connectors.ports import RawRecord, RunState, TimeWindow
 from connectors.settings import RunSettings
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from flows.runs.sync import JOIN, LOOKUPS, RunReport, run_sync
@@ -101,3 +104,27 @@ def test_an_incremental_window_keeps_the_lookups(make_state: Callable[[], RunSta
 
     assert first.path == JOIN and second.path == LOOKUPS
     assert crm.calls["pull_whole"] == ma.calls["pull_whole"] == 0
+
+
+class _FailingWhole(FakeSystem):
+    """A CRM whose whole pull fails after its first page (the API went away mid-pull)."""
+
+    def iter_whole(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
+        pages = super().iter_whole(window)
+        yield next(pages)
+        raise RuntimeError("the CRM went away mid-pull")
+
+
+def test_a_failing_pull_fails_the_run_and_stops_the_other_system_s_pull_beside_it(
+        make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(1_500)
+    failing = _FailingWhole(CRM)
+    failing.records, failing.history, failing.activities = crm.records, crm.history, crm.activities
+    state = make_state()
+    threads = threading.active_count()
+    with pytest.raises(RuntimeError, match="went away"):
+        run_sync(_services(failing, ma, state, join=True), as_of=NOW, dry_run=True)
+    assert threading.active_count() == threads  # HubSpot's pull thread ended with the run
+    failed = state.list_runs(1)[0]
+    assert failed["status"] == "failed"
+    assert state.pulled_page(failed["id"], MA, (0, 2**62), None, 10) == []  # its pulls were dropped all the same
