@@ -26,12 +26,12 @@ from sqlalchemy import insert
 from connectors.definition_files import load_definition
 from connectors.settings import RunSettings
 from connectors.store import schema
+from connectors.store.funnel_store import segment_values
 from connectors.store.sql_state import SqlRunState, open_run_state
 from flows.runs.funnel import FunnelQuery, build_funnel
 from flows.runs.services import Services
-from mapping.business_time import elapsed
 from mapping.definition.compiled import CompiledDefinition, compile_definition
-from mapping.funnel import DEFINITION, StageCodes
+from mapping.funnel import DEFINITION, StageCodes, segments_of
 from mapping.funnel_periods import PeriodKind
 from mapping.sla import business_calendar
 
@@ -41,8 +41,9 @@ FIRST = UNTIL - timedelta(days=460)  # people arrive over 15 months, so the wind
 CHUNK = 50_000
 OWNERS = [f"005{n:012d}AAA" for n in range(300)]
 SOURCES = ["Web", "Event", "Partner", "Paid search", "Webinar", "Referral", "Trade show", "Content"]
-SEGMENT_COLUMNS = ("view", "key", "seq", "stage", "code", "entered_s", "left_s", "prev_same_s", "prior_s", "owner", "source")
-RECORD_COLUMNS = ("system", "record_id", "person", "stage", "resolved", "reason", "owner", "source", "version")
+SEGMENT_COLUMNS = tuple(column.name for column in schema.funnel_segments.columns)
+RECORD_COLUMNS = tuple(column.name for column in schema.funnel_records.columns)
+AS_OF_S = int(UNTIL.timestamp())  # the as_of of the sync that made the rows
 
 
 def definition() -> CompiledDefinition:
@@ -85,18 +86,11 @@ class Population:
 
     def segments(self, view: str, key: str, path: list[tuple[int, str]], owner: str | None = None,
                  source: str | None = None) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
-        seen: dict[str, int] = {}
-        for seq, (at, stage) in enumerate(path):
-            left = path[seq + 1][0] if seq + 1 < len(path) else None
-            prior = None
-            if view == DEFINITION and seq and self.codes.code(stage) == self.codes.code(path[seq - 1][1]) + 1 \
-                    and self.codes.code(stage) < 100:
-                start, end = (datetime.fromtimestamp(x, UTC) for x in (path[seq - 1][0], at))
-                prior = int(elapsed(self.calendar, start, end).total_seconds())
-            rows.append((view, key, seq, stage, self.codes.code(stage), at, left, seen.get(stage), prior, owner, source))
-            seen[stage] = at
-        return rows
+        """The rows the sync would write for this path (mapping.funnel.segments_of, as the sync makes them)."""
+        events = [(datetime.fromtimestamp(at, UTC), stage) for at, stage in path]
+        calendar = self.calendar if view == DEFINITION else None
+        made = segments_of(view, key, events, self.codes, self.compiled.zone, calendar, owner, source)
+        return [segment_values(s) for s in made]
 
     def person(self, n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any] | None]:
         """(segments, records, an SLA clock or None) of person n: a Salesforce lead, mostly a HubSpot contact too."""
@@ -111,11 +105,12 @@ class Population:
             person = f"dup:p{n}@example.com"
         segments = self.segments(DEFINITION, person, path, owner, source) + self.segments("salesforce", lead, sf_path)
         stage = path[-1][1]
-        records: list[tuple[Any, ...]] = [("salesforce", lead, person, sf_path[-1][1], stage, reason, owner, source, version)]
+        records: list[tuple[Any, ...]] = [("salesforce", lead, person, sf_path[-1][1], stage, reason, owner, source, version,
+                                            AS_OF_S)]
         if person.startswith("dup:"):
             twin = f"00R{n:015d}"
             segments += self.segments("salesforce", twin, path)
-            records += [("salesforce", twin, person, stage, stage, "duplicate", owner, source, version)]
+            records += [("salesforce", twin, person, stage, stage, "duplicate", owner, source, version, AS_OF_S)]
             records[0] = (*records[0][:5], "duplicate", *records[0][6:])
         if rng.random() < 0.7:
             contact = str(10_000_000 + n)
@@ -126,7 +121,7 @@ class Population:
                 hs_reason = "unmet_criteria"
             hs_path = [(at, s) for at, s in hs_path if at < self.until]
             segments += self.segments("hubspot", contact, hs_path)
-            records.append(("hubspot", contact, person, hs_path[-1][1], stage, hs_reason, owner, source, version))
+            records.append(("hubspot", contact, person, hs_path[-1][1], stage, hs_reason, owner, source, version, AS_OF_S))
         clock: dict[str, Any] | None = None
         mql = next((at for at, s in path if s == self.ladder[1]), None)
         if mql is not None:
@@ -173,8 +168,9 @@ def load(store: SqlRunState, people: int, compiled: CompiledDefinition) -> int:
         with store.engine.begin() as c:
             c.execute(insert(schema.sla_clocks), clocks)
         loaded += len(segments) + len(records) + len(clocks)
-    with store.engine.begin() as c:
-        c.exec_driver_sql("ANALYZE")
+    # PostgreSQL: VACUUM too, as autovacuum would have by the time anyone asks, so index-only scans see visible pages.
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")
     return loaded
 
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from mapping.funnel import FunnelPage
 from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
+from mapping.funnel_periods import PeriodGrid
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
 from mapping.stage_diff import PicklistValue, StageDiff
@@ -416,7 +417,8 @@ class OwnerNameCache(Protocol):
 
 class FunnelStore(Protocol):
     """The funnel's derived rows (`mapping.funnel`): each record's own stays and facts, each person's stays by the
-    definition; filled as the sync plans each page, rebuilt from the snapshots; counted by period in the store."""
+    definition; filled as the sync plans each page, rebuilt from the snapshots; counted by period in the store (the
+    counts in no particular order: `mapping.funnel_counts.ordered` sorts them)."""
 
     def save_funnel(self, page: FunnelPage) -> None:
         """Replace the rows of the page's records and people (a person's earlier key too, when a link moved it)."""
@@ -428,17 +430,21 @@ class FunnelStore(Protocol):
         """Records per definition version their rows were made under (empty: nothing yet)."""
         ...
 
-    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]: ...
+    def funnel_as_of(self) -> datetime | None:
+        """The as_of of the last run that kept rows (it dated what no history dates): None when there are none."""
+        ...
 
-    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
+    def funnel_spans(self, grid: PeriodGrid, by: str) -> list[SpanCount]: ...
+
+    def funnel_cohorts(self, grid: PeriodGrid, by: str) -> list[CohortCount]:
         """Each stage's entrants per period by where they went after; summed, the period's entries."""
         ...
 
-    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]: ...
+    def funnel_velocity(self, grid: PeriodGrid, by: str) -> list[VelocityCount]: ...
 
     def drift_reasons(self) -> list[ReasonCount]: ...
 
-    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
+    def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
         """SLA clocks by the period they started in, stage, owner and state."""
         ...
 

@@ -1,20 +1,25 @@
 """Each person's way through the funnel, as each system records it and by the definition: the rows the funnel counts.
 
 Pure: no I/O, no clock. The run's `as_of` dates what no history dates (a stage leadsync only now sees or decides).
-A *segment* is one stay in one stage: entered, then left when the next stage was entered (open while current).
+A *segment* is one stay in one stage: entered, then left when the next stage was entered (open while current). It
+carries what the store counts by, worked out once here: its month and week numbers, whether it re-enters a stage in
+the same period, and where its key went after it (the cohort outcome).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from mapping.business_time import BusinessCalendar, elapsed, in_range
 from mapping.definition.compiled import CompiledDefinition
+from mapping.funnel_periods import PeriodKind, local_day, period_number
 from mapping.match import DuplicateFinding, LeadPair
 from mapping.records import CanonicalLead
-from mapping.resolve import Resolution, has_unmapped_stage, resolve_pair
+from mapping.resolve import has_unmapped_stage, merged_fields, resolve_pair
 
 DEFINITION = "definition"  # the view of the resolved stages, beside each system's own ("salesforce", "hubspot")
 NO_STAGE = 0  # the code of "no stage" (an unmapped or empty value)
@@ -70,6 +75,15 @@ class Segment:
     left_s: int | None  # None: still there
     prev_same_s: int | None  # when the same key last entered the same stage (a re-entry), if ever
     prior_s: int | None  # business seconds since entering the ladder stage just below (definition view), if it was
+    entered_m: int  # the month and week numbers (`mapping.funnel_periods.period_number`) it began and ended in
+    left_m: int | None
+    entered_w: int
+    left_w: int | None
+    repeat_m: bool  # the key entered this stage earlier in the same month (week): a re-entry, counted once
+    repeat_w: bool
+    best: int | None  # the highest ladder code among the key's later stays, if any
+    side: int | None  # the code of the first side stage among them, if any
+    last_s: int  # when the key's last stay began: a funnel ending after it sees every later stay
     owner: str | None = None  # the person's owner and source (definition view): what `--by` groups by
     source: str | None = None
 
@@ -87,6 +101,7 @@ class RecordFacts:
     owner: str | None
     source: str | None
     version: str
+    as_of_s: int  # the as_of of the run that made the row: when it dated what no history dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,33 +112,61 @@ class FunnelPage:
     segments: tuple[Segment, ...]
 
 
+class Verdict(Protocol):
+    """What the funnel reads of a pair's resolution (`mapping.resolve.Resolution`): its stage, the fields it saw."""
+
+    @property
+    def stage(self) -> str | None: ...
+
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    stage: str | None
+    fields: dict[str, Any]
+
+
 def funnel_page(pairs: Sequence[LeadPair], duplicates: Sequence[DuplicateFinding], leads: Sequence[CanonicalLead],
-                compiled: CompiledDefinition, calendar: BusinessCalendar, as_of: datetime) -> FunnelPage:
-    """The funnel rows of one planned page: every pair a person, every duplicated email one person."""
+                compiled: CompiledDefinition, calendar: BusinessCalendar, as_of: datetime,
+                resolved: Mapping[tuple[str, str], str | None] | None = None) -> FunnelPage:
+    """The funnel rows of one planned page: every pair a person, every duplicated email one person.
+
+    `resolved`: the stage the plan resolved for each pair (by its primary record), so no pair is resolved twice."""
     codes = StageCodes(compiled)
     records: list[RecordFacts] = []
     segments: list[Segment] = []
     for pair in pairs:
-        resolution = resolve_pair(pair, compiled)
+        resolution = _verdict(pair, compiled, resolved)
         person = person_key(pair)
         events = definition_events(pair, resolution, compiled, as_of)
         owner, source = _groups([r for r in (pair.crm, pair.ma) if r is not None])
-        segments += segments_of(DEFINITION, person, events, codes, calendar, owner, source)
+        segments += segments_of(DEFINITION, person, events, codes, compiled.zone, calendar, owner, source)
         for lead in (pair.crm, pair.ma):
             if lead is not None:
                 reason = drift_reason(lead, resolution, compiled)
-                records.append(_facts(lead, person, resolution.stage, reason, owner, source, compiled.version))
-                segments += segments_of(lead.system, lead.record_id, system_events(lead, compiled, as_of), codes)
+                records.append(_facts(lead, person, resolution.stage, reason, owner, source, compiled.version, as_of))
+                segments += segments_of(lead.system, lead.record_id, system_events(lead, compiled, as_of), codes,
+                                        compiled.zone)
     by_key = {lead.key: lead for lead in leads}
     for person, members in duplicate_people(duplicates, by_key).items():
         events = walk(sorted((e for lead in members for e in system_events(lead, compiled, as_of)), key=_when), compiled)
         owner, source = _groups(members)
-        segments += segments_of(DEFINITION, person, events, codes, calendar, owner, source)
-        resolved = events[-1][1] if events else None
+        segments += segments_of(DEFINITION, person, events, codes, compiled.zone, calendar, owner, source)
+        last = events[-1][1] if events else None
         for lead in members:
-            records.append(_facts(lead, person, resolved, Reason.DUPLICATE, owner, source, compiled.version))
-            segments += segments_of(lead.system, lead.record_id, system_events(lead, compiled, as_of), codes)
+            records.append(_facts(lead, person, last, Reason.DUPLICATE, owner, source, compiled.version, as_of))
+            segments += segments_of(lead.system, lead.record_id, system_events(lead, compiled, as_of), codes,
+                                    compiled.zone)
     return FunnelPage(tuple(records), tuple(segments))
+
+
+def _verdict(pair: LeadPair, compiled: CompiledDefinition,
+             resolved: Mapping[tuple[str, str], str | None] | None) -> Verdict:
+    if resolved is not None and pair.primary.key in resolved:
+        return _Planned(resolved[pair.primary.key], merged_fields(pair))
+    return resolve_pair(pair, compiled)
 
 
 def person_key(pair: LeadPair) -> str:
@@ -161,7 +204,7 @@ def system_events(lead: CanonicalLead, compiled: CompiledDefinition, as_of: date
     return events
 
 
-def definition_events(pair: LeadPair, resolution: Resolution, compiled: CompiledDefinition, as_of: datetime) -> list[Event]:
+def definition_events(pair: LeadPair, resolution: Verdict, compiled: CompiledDefinition, as_of: datetime) -> list[Event]:
     """The person's stages by the definition, oldest first (DESIGN §5 applied to the history).
 
     The CRM's moves stand (Sales decides); the MA system's count only as marketing evidence the lead meets (a
@@ -182,7 +225,7 @@ def definition_events(pair: LeadPair, resolution: Resolution, compiled: Compiled
     return path
 
 
-def _marketing_claim(stage: str | None, resolution: Resolution, compiled: CompiledDefinition) -> str | None:
+def _marketing_claim(stage: str | None, resolution: Verdict, compiled: CompiledDefinition) -> str | None:
     if stage in compiled.side:
         return stage if compiled.is_marketing(stage) else None
     claim = compiled.as_marketing(stage)
@@ -203,21 +246,49 @@ def walk(events: Iterable[Event], compiled: CompiledDefinition) -> list[Event]:
     return path
 
 
-def segments_of(view: str, key: str, events: Sequence[Event], codes: StageCodes,
+def segments_of(view: str, key: str, events: Sequence[Event], codes: StageCodes, zone: ZoneInfo,
                 calendar: BusinessCalendar | None = None, owner: str | None = None,
                 source: str | None = None) -> list[Segment]:
     """Consecutive events of one stage make one segment; with a calendar, the business time each ladder step took."""
     stays = [e for i, e in enumerate(events) if i == 0 or e[1] != events[i - 1][1]]
+    if not stays:
+        return []
+    entered = [_epoch(at) for at, _ in stays]
+    days = [local_day(zone, instant) for instant in entered]
+    months = [period_number(PeriodKind.MONTH, day) for day in days]
+    weeks = [period_number(PeriodKind.WEEK, day) for day in days]
+    outcomes = _later_outcomes([codes.code(stage) for _, stage in stays])
     made: list[Segment] = []
     last_entered: dict[str | None, int] = {}
     for seq, (at, stage) in enumerate(stays):
-        entered = _epoch(at)
-        left = _epoch(stays[seq + 1][0]) if seq + 1 < len(stays) else None
+        before = last_entered.get(stage)
+        after = seq + 1 if seq + 1 < len(stays) else None
         prior = _step_seconds(stays[seq - 1], (at, stage), codes, calendar) if seq and calendar else None
-        made.append(Segment(view, key, seq, stage, codes.code(stage), entered, left, last_entered.get(stage), prior,
-                            owner, source))
-        last_entered[stage] = entered
+        made.append(Segment(
+            view, key, seq, stage, codes.code(stage), entered[seq], _at(entered, after),
+            _at(entered, before), prior, months[seq], _at(months, after), weeks[seq], _at(weeks, after),
+            before is not None and months[before] == months[seq], before is not None and weeks[before] == weeks[seq],
+            *outcomes[seq], entered[-1], owner, source))
+        last_entered[stage] = seq
     return made
+
+
+def _later_outcomes(stage_codes: Sequence[int]) -> list[tuple[int | None, int | None]]:
+    """Per stay: the highest ladder code after it, and the first side-stage code after it (None: none)."""
+    found: list[tuple[int | None, int | None]] = []
+    best: int | None = None
+    side: int | None = None
+    for code in reversed(stage_codes):
+        found.append((best, side))
+        if 0 < code < SIDE_BASE:
+            best = code if best is None else max(best, code)
+        elif code >= SIDE_BASE:
+            side = code
+    return found[::-1]
+
+
+def _at(values: Sequence[int], index: int | None) -> int | None:
+    return values[index] if index is not None else None
 
 
 def _step_seconds(before: Event, after: Event, codes: StageCodes, calendar: BusinessCalendar | None) -> int | None:
@@ -230,7 +301,7 @@ def _step_seconds(before: Event, after: Event, codes: StageCodes, calendar: Busi
     return int(elapsed(calendar, before[0], after[0]).total_seconds())
 
 
-def drift_reason(lead: CanonicalLead, resolution: Resolution, compiled: CompiledDefinition) -> str:
+def drift_reason(lead: CanonicalLead, resolution: Verdict, compiled: CompiledDefinition) -> str:
     """Why this record's own stage is not its person's stage by the definition ("" when it is)."""
     if has_unmapped_stage(lead):
         return Reason.UNMAPPED
@@ -251,8 +322,9 @@ def drift_reason(lead: CanonicalLead, resolution: Resolution, compiled: Compiled
 
 
 def _facts(lead: CanonicalLead, person: str, resolved: str | None, reason: str, owner: str | None,
-           source: str | None, version: str) -> RecordFacts:
-    return RecordFacts(lead.system, lead.record_id, person, lead.stage, resolved, reason, owner, source, version)
+           source: str | None, version: str, as_of: datetime) -> RecordFacts:
+    return RecordFacts(lead.system, lead.record_id, person, lead.stage, resolved, reason, owner, source, version,
+                       _epoch(as_of))
 
 
 def _groups(leads: Sequence[CanonicalLead]) -> tuple[str | None, str | None]:

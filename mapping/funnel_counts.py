@@ -144,6 +144,11 @@ def velocity_counts(segments: Iterable[Segment], edges: Sequence[int], by: str) 
     for s in segments:
         if s.view == DEFINITION and s.prior_s is not None and edges[0] <= s.entered_s < edges[-1]:
             steps[(s.code, group_of(s, by))].append(s.prior_s)
+    return quantiles(steps)
+
+
+def quantiles(steps: dict[tuple[int, str | None], list[int]]) -> list[VelocityCount]:
+    """The median and 90th percentile of each (code, group)'s step times (sorts the lists in place)."""
     found = []
     for (code, group), values in steps.items():
         values.sort()

@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 MAX_PERIODS = 520  # ten years of weeks
+FIRST_MONDAY = date(1970, 1, 5)  # week number 0
 
 
 class PeriodKind(StrEnum):
@@ -45,6 +46,38 @@ def funnel_periods(kind: PeriodKind, zone: ZoneInfo, until: datetime, since: dat
             raise ValueError(f"more than {MAX_PERIODS} periods: shorten the range or use monthly periods")
     ends = [_local(s, zone) for s in starts[1:]] + [until.astimezone(UTC)]
     return tuple(Period(_local(s, zone), end, _label(kind, s)) for s, end in zip(starts, ends, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodGrid:
+    """The funnel's periods as the store counts them: their kind, the number of the first one, their epoch bounds."""
+
+    kind: PeriodKind
+    first: int
+    edges: tuple[int, ...]
+
+    @property
+    def periods(self) -> int:
+        return len(self.edges) - 1
+
+    @property
+    def until(self) -> int:
+        return self.edges[-1]
+
+
+def period_grid(kind: PeriodKind, zone: ZoneInfo, periods: Sequence[Period]) -> PeriodGrid:
+    return PeriodGrid(kind, period_number(kind, periods[0].start.astimezone(zone).date()), bounds(periods))
+
+
+def period_number(kind: PeriodKind, day: date) -> int:
+    """The number of the month or week holding a local day (months and weeks since 1970)."""
+    if kind is PeriodKind.WEEK:
+        return (day - FIRST_MONDAY).days // 7
+    return day.year * 12 + day.month - 1
+
+
+def local_day(zone: ZoneInfo, instant_s: int) -> date:
+    return datetime.fromtimestamp(instant_s, zone).date()
 
 
 def bounds(periods: Sequence[Period]) -> tuple[int, ...]:

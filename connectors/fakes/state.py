@@ -38,6 +38,7 @@ from mapping.funnel_counts import (
     span_counts,
     velocity_counts,
 )
+from mapping.funnel_periods import PeriodGrid
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -403,20 +404,24 @@ class FakeRunState:
     def funnel_versions(self) -> dict[str, int]:
         return dict(Counter(r.version for r in self._funnel()[0].values()))
 
-    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]:
-        return span_counts(self._segments(), edges, by)
+    def funnel_as_of(self) -> datetime | None:
+        latest = max((r.as_of_s for r in self._funnel()[0].values()), default=None)
+        return None if latest is None else datetime.fromtimestamp(latest, UTC)
 
-    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
-        return cohort_counts(self._segments(), edges, by)
+    def funnel_spans(self, grid: PeriodGrid, by: str) -> list[SpanCount]:
+        return span_counts(self._segments(), grid.edges, by)
 
-    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]:
-        return velocity_counts(self._segments(), edges, by)
+    def funnel_cohorts(self, grid: PeriodGrid, by: str) -> list[CohortCount]:
+        return cohort_counts(self._segments(), grid.edges, by)
+
+    def funnel_velocity(self, grid: PeriodGrid, by: str) -> list[VelocityCount]:
+        return velocity_counts(self._segments(), grid.edges, by)
 
     def drift_reasons(self) -> list[ReasonCount]:
         return reason_counts(self._funnel()[0].values())
 
-    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
-        return sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in self.clocks.values()), edges)
+    def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
+        return sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in self.clocks.values()), grid.edges)
 
     def _funnel(self) -> tuple[dict[tuple[str, str], RecordFacts], dict[tuple[str, str], list[Segment]]]:
         return self.funnel_records, self.funnel_segments

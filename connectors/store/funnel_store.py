@@ -1,21 +1,24 @@
-"""The funnel's rows in SQL (SQLite and PostgreSQL): saved page by page, counted with GROUP BY and window functions.
+"""The funnel's rows in SQL (SQLite and PostgreSQL): saved page by page, counted with GROUP BY over small integers.
 
-Every count is one pass over `funnel_segments` (or `funnel_records`, `sla_clocks`) that returns a few hundred rows
-(`mapping.funnel_counts`), whatever the number of people: the periods are a CASE over epoch seconds, a person's later
-stages a window over their stays, quantiles a ROW_NUMBER. `mapping.funnel_counts` does the same in Python (the fake).
+Each row carries what the counts group by, worked out when it is written (`mapping.funnel.Segment`): its month and
+week numbers, whether it re-enters a stage in the period, its cohort outcome. So each count is one read of a narrow
+covering index in the order it groups by (no sort, no CASE over epoch seconds, no window over every row), and returns
+a few thousand rows that Python folds into the funnel's periods. `mapping.funnel_counts` does the same from epoch
+seconds in Python (the fake), which the store tests compare.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, null, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, literal_column, null, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from connectors.store import schema as t
-from mapping.funnel import DEFINITION, SIDE_BASE, FunnelPage
+from mapping.funnel import DEFINITION, DUPLICATE_PREFIX, SIDE_BASE, FunnelPage, Segment
 from mapping.funnel_counts import (
     MEDIAN,
     P90,
@@ -24,52 +27,80 @@ from mapping.funnel_counts import (
     SlaCount,
     SpanCount,
     VelocityCount,
+    nearest_rank,
     ordered,
+    quantiles,
 )
+from mapping.funnel_periods import PeriodGrid, PeriodKind
 
 SOURCE_CHARS = 255
 ROWS_PER_STATEMENT = 2_500
-KEYS_PER_DELETE = 500
 Upsert = Callable[[Connection, Any, list[dict[str, Any]], list[str]], None]
 _S = t.funnel_segments.c
 _R = t.funnel_records.c
+_DEFINITION: ColumnElement[str] = literal_column(t.DEFINITION_VIEW)  # written out, so the partial indexes apply
+_ZERO: ColumnElement[int] = literal_column("0")
+_ONE: ColumnElement[int] = literal_column("1")
+_SEGMENTS, _VIEW, _KEY = '"funnel_segments"', '"view"', '"key"'  # quoted: `view` and `key` are keywords somewhere
 
 
 def save_page(c: Connection, upsert: Upsert, page: FunnelPage) -> None:
-    """Replace the page's rows: its records' stays and facts, its people's stays (and a person's earlier key)."""
-    keys = {(s.view, s.key) for s in page.segments}
-    keys |= {(DEFINITION, person) for person in _earlier_people(c, page)}
-    for view in sorted({view for view, _ in keys}):
-        of_view = sorted(key for v, key in keys if v == view)
-        for start in range(0, len(of_view), KEYS_PER_DELETE):  # one statement per chunk, not one per key
-            c.execute(delete(t.funnel_segments).where(and_(_S.view == view,
-                                                           _S.key.in_(of_view[start : start + KEYS_PER_DELETE]))))
+    """Replace the page's rows: its records' stays and facts, its people's stays (and a person's earlier key).
+
+    Only the stays that can be there are deleted: a record's own, when its facts are (they are written together);
+    a person's, when one of its records' facts name it (a person's key is its primary record's id); a duplicated
+    email's, always. A first sync deletes next to nothing."""
+    kept = _kept_people(c, page)
+    people = set(kept.values())
+    keys = {(s.view, s.key) for s in page.segments
+            if (s.key in people or s.key.startswith(DUPLICATE_PREFIX) if s.view == DEFINITION
+                else (s.view, s.key) in kept)}
+    keys |= {(DEFINITION, person) for person in people}
+    if keys:  # one statement, a key per row: no IN list to render per page
+        c.exec_driver_sql(f"DELETE FROM {_SEGMENTS} WHERE {_VIEW} = {_mark(c)} AND {_KEY} = {_mark(c)}", sorted(keys))
     upsert(c, t.funnel_records, [_record_row(r) for r in page.records], ["system", "record_id"])
-    rows = [_segment_row(s) for s in page.segments]
+    rows = [segment_values(s) for s in page.segments]
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        c.execute(t.funnel_segments.insert(), rows[start : start + ROWS_PER_STATEMENT])
+        _insert_values(c, t.funnel_segments, rows[start : start + ROWS_PER_STATEMENT])
 
 
-def _earlier_people(c: Connection, page: FunnelPage) -> set[str]:
-    wanted = {(r.system, r.record_id): r.person for r in page.records}
-    found: set[str] = set()
+def _insert_values(c: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Rows as tuples in the table's column order, straight to the driver's executemany: SQLAlchemy's handling of
+    each row's parameters costs as much as the database's insert of it."""
+    if not rows:
+        return
+    columns = ", ".join(f'"{column.name}"' for column in table.columns)
+    marks = ", ".join([_mark(c)] * len(table.columns))
+    c.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows)
+
+
+def _mark(c: Connection) -> str:
+    """The driver's positional parameter: sqlite3's `?`, psycopg's `%s`."""
+    return "?" if c.dialect.paramstyle == "qmark" else "%s"
+
+
+def _kept_people(c: Connection, page: FunnelPage) -> dict[tuple[str, str], str]:
+    """The page's records that have rows already, with the person their facts name."""
+    wanted = {(r.system, r.record_id) for r in page.records}
+    found: dict[tuple[str, str], str] = {}
     ids = sorted({record_id for _, record_id in wanted})
     for start in range(0, len(ids), 500):
         rows = c.execute(select(_R.system, _R.record_id, _R.person).where(_R.record_id.in_(ids[start : start + 500])))
-        found |= {person for system, record_id, person in rows
-                  if (system, record_id) in wanted and wanted[(system, record_id)] != person}
+        found |= {(system, record_id): person for system, record_id, person in rows if (system, record_id) in wanted}
     return found
 
 
 def _record_row(r: Any) -> dict[str, Any]:
     return {"system": r.system, "record_id": r.record_id, "person": r.person, "stage": r.stage, "resolved": r.resolved,
-            "reason": r.reason, "owner": r.owner, "source": _cut(r.source), "version": r.version}
+            "reason": r.reason, "owner": r.owner, "source": _cut(r.source), "version": r.version,
+            "as_of_s": r.as_of_s}
 
 
-def _segment_row(s: Any) -> dict[str, Any]:
-    return {"view": s.view, "key": s.key, "seq": s.seq, "stage": s.stage, "code": s.code, "entered_s": s.entered_s,
-            "left_s": s.left_s, "prev_same_s": s.prev_same_s, "prior_s": s.prior_s, "owner": s.owner,
-            "source": _cut(s.source)}
+def segment_values(s: Segment) -> tuple[Any, ...]:
+    """A stay as its row's values, in the order of `funnel_segments`' columns."""
+    return (s.view, s.key, s.seq, s.stage, s.code, s.entered_s, s.left_s, s.prev_same_s, s.prior_s, s.owner,
+            _cut(s.source), s.entered_m, s.left_m, s.entered_w, s.left_w, int(not s.repeat_m), int(not s.repeat_w),
+            s.best, s.side, s.last_s)
 
 
 def _cut(text: str | None) -> str | None:
@@ -85,103 +116,127 @@ def versions(c: Connection) -> dict[str, int]:
     return {version: int(n) for version, n in c.execute(select(_R.version, func.count()).group_by(_R.version))}
 
 
-def _group(by: str) -> ColumnElement[Any]:
-    return _grouping(by).label("grp")
+def last_as_of(c: Connection) -> datetime | None:
+    latest = c.execute(select(func.max(_R.as_of_s))).scalar()
+    return None if latest is None else datetime.fromtimestamp(int(latest), UTC)
 
 
-def _grouping(by: str) -> ColumnElement[Any]:
-    column = {"owner": _S.owner, "source": _S.source}.get(by)
-    return column if column is not None else null()
+def _grouping(by: str) -> list[Any]:
+    """The column a count groups people by (none for `none`)."""
+    return [{"owner": _S.owner, "source": _S.source}[by]] if by in ("owner", "source") else []
 
 
-def _end_index(column: Any, edges: Sequence[int]) -> ColumnElement[Any]:
-    """The first period whose end comes after the instant (`mapping.funnel_periods.end_index`); NULL: never."""
-    return case(*((column < edge, index) for index, edge in enumerate(edges[1:])), else_=len(edges) - 1)
+def _numbers(grid: PeriodGrid) -> tuple[Any, Any, Any]:
+    """The rows' (entered, left, fresh) columns of the grid's kind of period."""
+    if grid.kind is PeriodKind.WEEK:
+        return _S.entered_w, _S.left_w, _S.fresh_w
+    return _S.entered_m, _S.left_m, _S.fresh_m
 
 
-def _period_start(column: Any, edges: Sequence[int]) -> ColumnElement[Any]:
-    return case(*((column < edge, edges[index]) for index, edge in enumerate(edges[1:])), else_=edges[-1])
-
-
-def _in_range(edges: Sequence[int]) -> ColumnElement[bool]:
-    return and_(_S.view == DEFINITION, _S.entered_s >= edges[0], _S.entered_s < edges[-1])
-
-
-def _first_in_period(edges: Sequence[int]) -> ColumnElement[bool]:
-    """Not a re-entry into a stage the person entered earlier in the same period."""
-    return or_(_S.prev_same_s.is_(None), _S.prev_same_s < _period_start(_S.entered_s, edges))
-
-
-def spans(c: Connection, edges: Sequence[int], by: str) -> list[SpanCount]:
-    group = case((_S.view == DEFINITION, _grouping(by)), else_=null()).label("grp")
+def spans(c: Connection, grid: PeriodGrid, by: str) -> list[SpanCount]:
+    """Stays by the periods they began and ended in (`mapping.funnel_counts.span_counts`), in no particular order."""
+    entered, left, _ = _numbers(grid)
+    group = _grouping(by)
+    keys = [_S.view, _S.code, entered, left, *group]  # the order of ix_funnel_spans_*
     # Stays that ended before the first period did are never open at a period's end: left out of the count.
-    current = and_(_S.entered_s < edges[-1], or_(_S.left_s.is_(None), _S.left_s >= edges[1]))
-    stays = (select(_S.view, _S.code, group, _end_index(_S.entered_s, edges).label("entered_by"),
-                    _end_index(_S.left_s, edges).label("left_by")).where(current).subquery())
-    s = stays.c
-    query = (select(s.view, s.code, s.grp, s.entered_by, s.left_by, func.count())
-             .group_by(s.view, s.code, s.grp, s.entered_by, s.left_by))
-    return ordered(SpanCount(view, int(code), g, int(e), int(lft), int(n)) for view, code, g, e, lft, n in c.execute(query))
+    current = and_(_S.entered_s < grid.until, or_(_S.left_s.is_(None), _S.left_s >= grid.edges[1]))
+    after = func.count(case((_S.left_s >= grid.until, _ONE)))  # ended after the funnel's end: not ended in range
+    query = select(_S.view, _S.code, (group[0] if group else null()).label("grp"), entered, left, func.count(), after)
+    first, periods = grid.first, grid.periods
+    counts: dict[tuple[str, int, str | None, int, int], int] = {}
+    for view, code, g, began, ended, stays, later in c.execute(query.where(current).group_by(*keys)).all():
+        cell = (view, code, g if view == DEFINITION else None, began - first if began > first else 0)
+        if ended is None or later:
+            counts[(*cell, periods)] = counts.get((*cell, periods), 0) + (stays if ended is None else later)
+        if ended is not None and stays > later:
+            key = (*cell, ended - first if ended > first else 0)
+            counts[key] = counts.get(key, 0) + stays - later
+    return [SpanCount(*key, n) for key, n in counts.items()]
 
 
-def cohorts(c: Connection, edges: Sequence[int], by: str) -> list[CohortCount]:
-    # Over each person's later stays: the highest ladder stage, and the first side stage (seq first, then its code).
+def cohorts(c: Connection, grid: PeriodGrid, by: str) -> list[CohortCount]:
+    """Each stage's entrants by where they went after (`mapping.funnel_counts.cohort_counts`), in no particular
+    order: the outcome each row carries, for people whose path ends before the funnel does (read in the order of
+    ix_funnel_cohorts_*); over their stays in range (a window) for the few whose path goes on after it."""
+    entered, _, fresh = _numbers(grid)
+    group = _grouping(by)
+    starts = and_(_S.view == _DEFINITION, _S.code > _ZERO, fresh == _ONE,
+                  entered.between(grid.first, grid.first + grid.periods - 1), _S.entered_s < grid.until)
+    query = (select(entered, _S.code, (group[0] if group else null()).label("grp"), _S.best, _S.side, func.count())
+             .where(and_(starts, _S.last_s < grid.until)).group_by(entered, _S.code, _S.best, _S.side, *group))
+    first = grid.first
+    found = [CohortCount(began - first, code, g, best, side, n) for began, code, g, best, side, n in c.execute(query).all()]
+    going_on = [CohortCount(began - first, code, g, best, side, n)
+                for began, code, g, best, side, n in c.execute(_cohorts_going_on(grid, group)).all()]
+    if not going_on:
+        return found
+    counts = Counter({row[:-1]: row.people for row in found})
+    for row in going_on:
+        counts[row[:-1]] += row.people
+    return [CohortCount(*key, n) for key, n in counts.items()]
+
+
+def _cohorts_going_on(grid: PeriodGrid, group: list[Any]) -> Any:
+    """The people who entered a stage after the funnel's end: their outcomes over their stays in range (a window)."""
+    entered, _, fresh = _numbers(grid)
+    # Their keys first (ix_funnel_ends), so the planner reads their stays by key, not every person's in key order.
+    ends = t.funnel_segments.alias("ends")
+    going_on = select(ends.c.key).where(and_(ends.c.view == _DEFINITION, ends.c.last_s >= grid.until))
     best = func.max(case((and_(_S.code > 0, _S.code < SIDE_BASE), _S.code), else_=None)).over(
         partition_by=_S.key, order_by=_S.seq, rows=(1, None))
     side = func.min(case((_S.code >= SIDE_BASE, _S.seq * 1000 + _S.code), else_=None)).over(
         partition_by=_S.key, order_by=_S.seq, rows=(1, None))
-    stays = (select(_S.code, _S.entered_s, _S.prev_same_s, _group(by), best.label("best"), side.label("side"))
-             .where(_in_range(edges)).subquery())
+    stays = (select(entered.label("began"), _S.code, fresh.label("fresh"), best.label("best"), side.label("side"),
+                    (group[0] if group else null()).label("grp"))
+             .where(and_(_S.view == _DEFINITION, _S.key.in_(going_on), _S.entered_s >= grid.edges[0],
+                         _S.entered_s < grid.until))
+             .subquery())
     s = stays.c
-    fresh = or_(s.prev_same_s.is_(None), s.prev_same_s < _period_start(s.entered_s, edges))
-    members = (select(_end_index(s.entered_s, edges).label("period"), s.code, s.grp, s.best,
-                      (s.side % 1000).label("side_code"))
-               .where(and_(s.code > 0, fresh)).subquery())
-    m = members.c
-    query = (select(m.period, m.code, m.grp, m.best, m.side_code, func.count())
-             .group_by(m.period, m.code, m.grp, m.best, m.side_code))
-    return ordered(CohortCount(int(p), int(code), g, _int(b), _int(sd), int(n)) for p, code, g, b, sd, n in c.execute(query))
+    side_code = (s.side % 1000).label("side_code")
+    return (select(s.began, s.code, s.grp, s.best, side_code, func.count()).where(and_(s.code > 0, s.fresh == 1))
+            .group_by(s.began, s.code, s.grp, s.best, side_code))
 
 
-def velocity(c: Connection, edges: Sequence[int], by: str) -> list[VelocityCount]:
-    group = _grouping(by)
-    steps = (select(_S.code, group.label("grp"), _S.prior_s,
-                    func.row_number().over(partition_by=(_S.code, group), order_by=_S.prior_s).label("rn"),
-                    func.count().over(partition_by=(_S.code, group)).label("n"))
-             .where(and_(_in_range(edges), _S.prior_s.is_not(None))).subquery())
-    s = steps.c
-    median, p90 = (_rank(s.n, MEDIAN), _rank(s.n, P90))
-    query = select(s.code, s.grp, s.n, s.rn, s.prior_s).where(or_(s.rn == median, s.rn == p90))
-    found: dict[tuple[int, str | None], dict[str, int]] = {}
-    for code, g, n, rn, value in c.execute(query):
-        cell = found.setdefault((int(code), g), {"n": int(n)})
-        if rn == _position(int(n), MEDIAN):
-            cell["median"] = int(value)
-        if rn == _position(int(n), P90):
-            cell["p90"] = int(value)
-    return ordered(VelocityCount(code, g, v["n"], v["median"], v["p90"]) for (code, g), v in found.items())
-
-
-def _rank(n: Any, quantile: tuple[int, int]) -> ColumnElement[Any]:
-    numerator, denominator = quantile
-    return (n * numerator + denominator - 1) // denominator
-
-
-def _position(n: int, quantile: tuple[int, int]) -> int:
-    numerator, denominator = quantile
-    return max(1, (n * numerator + denominator - 1) // denominator)
+def velocity(c: Connection, grid: PeriodGrid, by: str) -> list[VelocityCount]:
+    """Nearest-rank quantiles of the steps in range per stage and group: PostgreSQL's `percentile_disc` (the first
+    value at or past ceil(n * q)); on SQLite by owner, ix_funnel_steps' order (each group's count, then each quantile
+    read at its offset in the index); else the steps read (a third of a row per person) and picked in Python."""
+    steps = and_(_S.view == _DEFINITION, _S.prior_s.is_not(None), _S.entered_s >= grid.edges[0],
+                 _S.entered_s < grid.until)
+    group = (_grouping(by) or [null()])[0]
+    if c.dialect.name == "postgresql":
+        median, p90 = (func.percentile_disc(numerator / denominator).within_group(_S.prior_s)
+                       for numerator, denominator in (MEDIAN, P90))
+        query = select(_S.code, group, func.count(), median, p90).where(steps).group_by(_S.code, *_grouping(by))
+        return [VelocityCount(code, g, n, int(m), int(p)) for code, g, n, m, p in c.execute(query)]
+    if by != "owner":
+        found: dict[tuple[int, str | None], list[int]] = defaultdict(list)
+        for code, g, value in c.execute(select(_S.code, group, _S.prior_s).where(steps)):
+            found[(code, g)].append(value)
+        return quantiles(found)
+    counts = c.execute(select(_S.code, _S.owner, func.count()).where(steps).group_by(_S.code, _S.owner)).all()
+    at = select(_S.prior_s).order_by(_S.prior_s).limit(1).offset(bindparam("skip"))
+    of_owner = at.where(and_(steps, _S.code == bindparam("code"), _S.owner == bindparam("owner")))
+    of_nobody = at.where(and_(steps, _S.code == bindparam("code"), _S.owner.is_(None)))
+    rows = []
+    for code, owner, n in counts:
+        query = of_nobody if owner is None else of_owner
+        median, p90 = (c.execute(query, {"code": code, "owner": owner, "skip": nearest_rank(n, q) - 1}).scalar_one()
+                       for q in (MEDIAN, P90))
+        rows.append(VelocityCount(code, owner, n, median, p90))
+    return rows
 
 
 def reasons(c: Connection) -> list[ReasonCount]:
-    query = (select(_R.system, _R.stage, _R.reason, func.count()).where(_R.reason != "")
+    query = (select(_R.system, _R.stage, _R.reason, func.count()).where(_R.reason != literal_column("''"))
              .group_by(_R.system, _R.stage, _R.reason))
     return ordered(ReasonCount(system, stage, reason, int(n)) for system, stage, reason, n in c.execute(query))
 
 
-def sla_trend(c: Connection, edges: Sequence[int]) -> list[SlaCount]:
+def sla_trend(c: Connection, grid: PeriodGrid) -> list[SlaCount]:
     k = t.sla_clocks.c
-    instants = [datetime.fromtimestamp(edge, UTC) for edge in edges]
-    period = case(*((k.started_at < at, index) for index, at in enumerate(instants[1:])), else_=len(edges) - 1)
+    instants = [datetime.fromtimestamp(edge, UTC) for edge in grid.edges]
+    period = case(*((k.started_at < at, index) for index, at in enumerate(instants[1:])), else_=len(instants) - 1)
     clocks = (select(period.label("period"), k.stage, k.owner_id, k.state)
               .where(and_(k.started_at >= instants[0], k.started_at < instants[-1])).subquery())
     s = clocks.c

@@ -208,13 +208,17 @@ def _v7(connection: Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE pulled_records ADD COLUMN planned BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+DEFINITION_VIEW = "'definition'"  # mapping.funnel.DEFINITION, literal: a query names it so to use the partial indexes
 funnel_records = Table(
     "funnel_records", metadata,  # each record's own stage beside its person's stage by the definition (the drift)
     Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
     Column("person", String(340), nullable=False), Column("stage", String(64)), Column("resolved", String(64)),
     Column("reason", String(32), nullable=False), Column("owner", String(64)), Column("source", String(255)),
-    Column("version", String(64), nullable=False),
-    Index("ix_funnel_records_person", "person"),
+    Column("version", String(64), nullable=False), Column("as_of_s", BigInteger, nullable=False),
+    Index("ix_funnel_records_record", "record_id"),
+    Index("ix_funnel_records_version", "version"),
+    Index("ix_funnel_records_reasons", "system", "stage", "reason",
+          sqlite_where=text("reason != ''"), postgresql_where=text("reason != ''")),
 )
 
 funnel_segments = Table(
@@ -223,7 +227,23 @@ funnel_segments = Table(
     Column("seq", Integer, primary_key=True), Column("stage", String(64)), Column("code", Integer, nullable=False),
     Column("entered_s", BigInteger, nullable=False), Column("left_s", BigInteger), Column("prev_same_s", BigInteger),
     Column("prior_s", BigInteger), Column("owner", String(64)), Column("source", String(255)),
-    Index("ix_funnel_segments_entered", "view", "entered_s"),
+    # what the counts group by, worked out when the row is written (mapping.funnel.Segment)
+    Column("entered_m", Integer, nullable=False), Column("left_m", Integer),
+    Column("entered_w", Integer, nullable=False), Column("left_w", Integer),
+    Column("fresh_m", Integer, nullable=False), Column("fresh_w", Integer, nullable=False),  # 1: not a re-entry
+    Column("best", Integer), Column("side", Integer), Column("last_s", BigInteger, nullable=False),
+    # one narrow covering index per count, in the order it groups by, so the count reads in order and sorts nothing
+    Index("ix_funnel_spans_m", "view", "code", "entered_m", "left_m", "owner", "entered_s", "left_s"),
+    Index("ix_funnel_spans_w", "view", "code", "entered_w", "left_w", "owner", "entered_s", "left_s"),
+    *(Index(f"ix_funnel_cohorts_{kind}", f"entered_{kind}", "code", "best", "side", "owner", "entered_s", "last_s",
+            sqlite_where=text(where), postgresql_where=text(where))
+      for kind, where in (("m", f"view = {DEFINITION_VIEW} AND code > 0 AND fresh_m = 1"),
+                          ("w", f"view = {DEFINITION_VIEW} AND code > 0 AND fresh_w = 1"))),
+    Index("ix_funnel_ends", "last_s", "key", sqlite_where=text(f"view = {DEFINITION_VIEW}"),
+          postgresql_where=text(f"view = {DEFINITION_VIEW}")),  # people whose path goes on past a funnel's end
+    Index("ix_funnel_steps", "code", "owner", "prior_s", "entered_s",
+          sqlite_where=text(f"view = {DEFINITION_VIEW} AND prior_s IS NOT NULL"),
+          postgresql_where=text(f"view = {DEFINITION_VIEW} AND prior_s IS NOT NULL")),
 )
 
 

@@ -35,6 +35,7 @@ from connectors.store.holders import SEPARATOR, holder_is_dead, holder_tag
 from connectors.store.run_items import SqlRunItems
 from mapping.funnel import FunnelPage
 from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
+from mapping.funnel_periods import PeriodGrid
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
 from mapping.sla_clock import SlaState
@@ -684,25 +685,29 @@ class SqlRunState(SqlRunItems):
         with self._begin("funnel_versions") as c:
             return funnel_store.versions(c)
 
-    def funnel_spans(self, edges: Sequence[int], by: str) -> list[SpanCount]:
+    def funnel_as_of(self) -> datetime | None:
+        with self._begin("funnel_as_of") as c:
+            return funnel_store.last_as_of(c)
+
+    def funnel_spans(self, grid: PeriodGrid, by: str) -> list[SpanCount]:
         with self._begin("funnel_spans") as c:
-            return funnel_store.spans(c, edges, by)
+            return funnel_store.spans(c, grid, by)
 
-    def funnel_cohorts(self, edges: Sequence[int], by: str) -> list[CohortCount]:
+    def funnel_cohorts(self, grid: PeriodGrid, by: str) -> list[CohortCount]:
         with self._begin("funnel_cohorts") as c:
-            return funnel_store.cohorts(c, edges, by)
+            return funnel_store.cohorts(c, grid, by)
 
-    def funnel_velocity(self, edges: Sequence[int], by: str) -> list[VelocityCount]:
+    def funnel_velocity(self, grid: PeriodGrid, by: str) -> list[VelocityCount]:
         with self._begin("funnel_velocity") as c:
-            return funnel_store.velocity(c, edges, by)
+            return funnel_store.velocity(c, grid, by)
 
     def drift_reasons(self) -> list[ReasonCount]:
         with self._begin("drift_reasons") as c:
             return funnel_store.reasons(c)
 
-    def sla_trend(self, edges: Sequence[int]) -> list[SlaCount]:
+    def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
         with self._begin("sla_trend") as c:
-            return funnel_store.sla_trend(c, edges)
+            return funnel_store.sla_trend(c, grid)
 
 
 def _snapshot(row: Any) -> Snapshot:  # the JSON columns are decoded afresh for each row: nothing to copy

@@ -8,7 +8,7 @@ definition version, is rebuilt from the snapshots (the last pulled copy of every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from connectors.ports import TimeWindow
@@ -18,7 +18,7 @@ from flows.runs.impact import snapshot_services
 from flows.runs.owner_names import owner_keys, resolve_owner_names
 from flows.runs.services import CRM, MA, Services
 from mapping.funnel import StageCodes
-from mapping.funnel_periods import Period, PeriodKind, bounds, funnel_periods
+from mapping.funnel_periods import Period, PeriodKind, funnel_periods, period_grid
 from mapping.funnel_stats import (
     FunnelTables,
     at_end_series,
@@ -56,9 +56,15 @@ class Funnel:
     rebuilt: int = 0  # records whose rows were rebuilt from snapshots first
 
 
-def rebuild_funnel(services: Services, as_of: datetime) -> int:
-    """Rows for every record the snapshots hold, replayed through the planning code (reads only); the records done."""
+def rebuild_funnel(services: Services, until: datetime) -> int:
+    """Rows for every record the snapshots hold, replayed through the planning code (reads only); the records done.
+
+    What no history dates (a stage the definition decided, a record's first stage) is dated as the sync that kept
+    the rows dated it: at the last one's as_of, so a rebuild right after a sync makes the rows it made. With no rows
+    to go by, at the funnel's last instant: the last period ends where the definition has everyone now.
+    """
     store = services.state
+    as_of = store.funnel_as_of() or until - timedelta(seconds=1)
     store.clear_funnel()
     replay = snapshot_services(services.state, services.settings, services.compiled)
     memory = RunMemory()
@@ -80,16 +86,16 @@ def build_funnel(services: Services, query: FunnelQuery, *, rebuild: bool = Fals
     store = services.state
     codes = StageCodes(services.compiled)
     periods = funnel_periods(query.period, services.compiled.zone, query.until, query.since)
-    edges = bounds(periods)
-    series = at_end_series(store.funnel_spans(edges, query.by), len(periods))
+    grid = period_grid(query.period, services.compiled.zone, periods)
+    series = at_end_series(store.funnel_spans(grid, query.by), len(periods))
     drift = drift_rows(series, len(periods), codes)
-    cohorts = store.funnel_cohorts(edges, query.by)
+    cohorts = store.funnel_cohorts(grid, query.by)
     tables = FunnelTables(
         entered=entered_table(entries_of_cohorts(cohorts), codes),
         at_end=at_end_table(series, codes),
         cohorts=cohort_rows(cohorts, codes),
-        velocity=velocity_rows(store.funnel_velocity(edges, query.by), codes),
-        sla=sla_rows(store.sla_trend(edges)),
+        velocity=velocity_rows(store.funnel_velocity(grid, query.by), codes),
+        sla=sla_rows(store.sla_trend(grid)),
         drift=drift,
         reasons=ranked_reasons(store.drift_reasons()),
     )

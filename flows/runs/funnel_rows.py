@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def record_funnel(services: Services, batch: BatchResult, as_of: datetime) -> None:
     """Keep one planned page's funnel rows: its people's and records' stays, its records' drift facts."""
-    page = funnel_page(batch.pairs, batch.duplicates, batch.leads, services.compiled, services.sla.calendar, as_of)
+    page = funnel_page(batch.pairs, batch.duplicates, batch.leads, services.compiled, services.sla.calendar, as_of,
+                       batch.plan.resolved)
     if page.records:
         services.state.save_funnel(page)

@@ -1,6 +1,7 @@
 """The funnel role (connectors.ports.FunnelStore) over every state store: the fake, SQLite, and PostgreSQL when
-LEADSYNC_TEST_DATABASE_URL is set. The SQL store's GROUP BY and window functions answer what `mapping.funnel_counts`
-computes in Python, on a seeded population with re-entries, skips, side stages and duplicates."""
+LEADSYNC_TEST_DATABASE_URL is set. The SQL store's counts over the periods each row carries answer what
+`mapping.funnel_counts` computes from epoch seconds in Python, on a seeded population with re-entries, skips, side
+stages and duplicates, for a funnel ending after every path and one ending mid-month before many of them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 
 from connectors.ports import FunnelStore, RunState
 from mapping.funnel import DEFINITION, FunnelPage, RecordFacts, funnel_page
-from mapping.funnel_counts import cohort_counts, reason_counts, sla_counts, span_counts, velocity_counts
-from mapping.funnel_periods import PeriodKind, bounds, funnel_periods
+from mapping.funnel_counts import cohort_counts, ordered, reason_counts, sla_counts, span_counts, velocity_counts
+from mapping.funnel_periods import PeriodGrid, PeriodKind, funnel_periods, period_grid
 from mapping.match import match_identities
 from mapping.records import CanonicalLead, StageEvent
 from mapping.sla import SlaEntry, business_calendar
@@ -21,9 +22,12 @@ from tests.factories import compiled
 
 DEFAULT = compiled()
 UNTIL = datetime(2026, 12, 1, 5, tzinfo=UTC)
+MID_AUGUST = datetime(2026, 8, 17, 14, 30, tzinfo=UTC)  # a funnel that ends mid-period, before many paths do
 STAGES = [*DEFAULT.ladder, *sorted(DEFAULT.side), None]
 
 
+def _grid(kind: PeriodKind, until: datetime, count: int) -> PeriodGrid:
+    return period_grid(kind, DEFAULT.zone, funnel_periods(kind, DEFAULT.zone, until, count=count))
 
 
 def _population(seed: int, people: int) -> FunnelPage:
@@ -46,16 +50,18 @@ def _population(seed: int, people: int) -> FunnelPage:
                        UNTIL - timedelta(days=3))
 
 
+@pytest.mark.parametrize("until", [UNTIL, MID_AUGUST])
 @pytest.mark.parametrize("kind", list(PeriodKind))
 @pytest.mark.parametrize("by", ["none", "owner", "source"])
-def test_the_store_counts_what_the_rows_say(state: FunnelStore, kind: PeriodKind, by: str) -> None:
+def test_the_store_counts_what_the_rows_say(state: FunnelStore, kind: PeriodKind, by: str, until: datetime) -> None:
     page = _population(seed=11, people=160)
     state.save_funnel(page)
-    edges = bounds(funnel_periods(kind, DEFAULT.zone, UNTIL, count=12))
+    grid = _grid(kind, until, count=12)
+    edges = grid.edges
 
-    assert state.funnel_spans(edges, by) == span_counts(page.segments, edges, by)
-    assert state.funnel_cohorts(edges, by) == cohort_counts(page.segments, edges, by)
-    assert state.funnel_velocity(edges, by) == velocity_counts(page.segments, edges, by)
+    assert ordered(state.funnel_spans(grid, by)) == span_counts(page.segments, edges, by)
+    assert ordered(state.funnel_cohorts(grid, by)) == cohort_counts(page.segments, edges, by)
+    assert ordered(state.funnel_velocity(grid, by)) == velocity_counts(page.segments, edges, by)
     assert state.drift_reasons() == reason_counts(page.records)
     assert state.funnel_versions() == {DEFAULT.version: len(page.records)}
 
@@ -64,20 +70,20 @@ def test_a_page_replaces_its_records_and_people_and_a_moved_person_leaves_no_tra
     page = _population(seed=3, people=40)
     state.save_funnel(page)
     state.save_funnel(page)  # the same page again: replaced, not doubled
-    edges = bounds(funnel_periods(PeriodKind.MONTH, DEFAULT.zone, UNTIL, count=14))
-    assert state.funnel_spans(edges, "none") == span_counts(page.segments, edges, "none")
+    grid = _grid(PeriodKind.MONTH, UNTIL, count=14)
+    assert ordered(state.funnel_spans(grid, "none")) == span_counts(page.segments, grid.edges, "none")
 
     contact = next(r for r in page.records if r.system == "hubspot" and r.person == r.record_id)
     moved = RecordFacts(contact.system, contact.record_id, "sa99999", contact.stage, contact.resolved, "",
-                        None, None, contact.version)
+                        None, None, contact.version, contact.as_of_s)
     person_rows = [s for s in page.segments if s.view == DEFINITION and s.key == contact.person]
     relinked = tuple(s.__class__(**{**{f: getattr(s, f) for f in s.__slots__}, "key": "sa99999"}) for s in person_rows)
     state.save_funnel(FunnelPage((moved,), relinked))
 
     kept = [s for s in page.segments if not (s.view == DEFINITION and s.key == contact.person)] + list(relinked)
-    assert state.funnel_spans(edges, "none") == span_counts(kept, edges, "none")
+    assert ordered(state.funnel_spans(grid, "none")) == span_counts(kept, grid.edges, "none")
     state.clear_funnel()
-    assert state.funnel_versions() == {} and state.funnel_spans(edges, "none") == []
+    assert state.funnel_versions() == {} and state.funnel_spans(grid, "none") == []
 
 
 def test_the_sla_trend_counts_clocks_by_the_period_they_started_in(state: RunState) -> None:
@@ -86,8 +92,8 @@ def test_the_sla_trend_counts_clocks_by_the_period_they_started_in(state: RunSta
                         at + timedelta(hours=3), None, "o1")
                for n, (at, state) in enumerate(zip(started, (SlaState.MET, SlaState.BREACHED, SlaState.MET), strict=True))]
     state.upsert_sla(entries, UNTIL)
-    edges = bounds(funnel_periods(PeriodKind.MONTH, DEFAULT.zone, UNTIL, count=2))
+    grid = _grid(PeriodKind.MONTH, UNTIL, count=2)
 
-    expected = sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in entries), edges)
-    assert state.sla_trend(edges) == expected
+    expected = sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in entries), grid.edges)
+    assert state.sla_trend(grid) == expected
     assert [(r.period, r.state) for r in expected] == [(0, "met"), (1, "breached")]  # Oct 30 23:00 UTC is October in New York

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from mapping.funnel import DEFINITION, NO_STAGE, FunnelPage, Segment, funnel_page
 from mapping.funnel_counts import cohort_counts, entry_counts, ordered, span_counts
-from mapping.funnel_periods import PeriodKind, bounds, end_index, funnel_periods, period_index
+from mapping.funnel_periods import PeriodKind, bounds, end_index, funnel_periods, period_grid, period_index
 from mapping.funnel_stats import at_end_series, cohort_rows, drift_rows, drift_totals, entries_of_cohorts
 from mapping.match import match_identities
+from mapping.plan import plan_pairs
 from mapping.records import CanonicalLead, StageEvent
 from mapping.sla import business_calendar
 from tests.factories import compiled
@@ -108,6 +109,31 @@ def _first_seen(lead: CanonicalLead, as_of: datetime) -> int:
         return int((lead.stage_entered_at or lead.created_at or as_of).timestamp())
     starts = [lead.history[0].at] + ([lead.created_at] if lead.created_at else [])
     return int(min(starts).timestamp())
+
+
+@given(populations(), st.sampled_from(list(PeriodKind)), st.integers(1, 14))
+def test_a_stays_period_numbers_are_the_periods_its_instants_fall_in(
+        population: tuple[FunnelPage, list[CanonicalLead], tuple[int, ...], datetime], kind: PeriodKind, count: int) -> None:
+    page, _, _, as_of = population
+    periods = funnel_periods(kind, DEFAULT.zone, as_of, count=count)
+    grid = period_grid(kind, DEFAULT.zone, periods)
+    for s in page.segments:
+        entered, left = (s.entered_m, s.left_m) if kind is PeriodKind.MONTH else (s.entered_w, s.left_w)
+        repeat = s.repeat_m if kind is PeriodKind.MONTH else s.repeat_w
+        if (period := period_index(grid.edges, s.entered_s)) is not None:
+            assert entered - grid.first == period
+            assert repeat == (s.prev_same_s is not None and s.prev_same_s >= grid.edges[period])
+        if s.left_s is not None and period_index(grid.edges, s.left_s) is not None:
+            assert left is not None and left - grid.first == period_index(grid.edges, s.left_s)
+
+
+@given(populations())
+def test_the_plans_stages_make_the_rows_resolving_again_makes(
+        population: tuple[FunnelPage, list[CanonicalLead], tuple[int, ...], datetime]) -> None:
+    page, records, _, as_of = population
+    match = match_identities([r for r in records if r.system == "salesforce"], [r for r in records if r.system == "hubspot"])
+    plan = plan_pairs(match.pairs, DEFAULT, as_of)
+    assert funnel_page(match.pairs, match.duplicates, records, DEFAULT, CALENDAR, as_of, plan.resolved) == page
 
 
 def test_periods_cover_the_range_without_gaps_in_any_zone_and_kind() -> None:
