@@ -179,23 +179,23 @@ class ApiBudget:
         return self.calls
 
     def check_room(self) -> None:
-        """Raise once the run is past its share (or the org past its daily limit) by what the vendor reported: for the
+        """Raise once the run is past its share (or the org at its daily limit) by what the vendor reported: for the
         requests one logical call makes on its own (a Bulk job's status polls and result pages), each checked before
         it goes, while `spend` counted the call once."""
         with self._lock:
-            allowance = self.allowance
-            if allowance is not None and self.used_by_run > allowance:
-                raise BudgetExhaustedError(self.system, self.used_by_run, allowance)
-            if self.daily_limit is not None and self.used_now is not None and self.used_now >= self.daily_limit:
-                raise BudgetExhaustedError(self.system, self.used_now, self.daily_limit)
+            self._refuse_beyond(run_calls=0, org_calls=1)
 
     def spend(self, calls: int = 1) -> None:
         with self._lock:
-            allowance = self.allowance
-            if allowance is not None and self.used_by_run + calls > allowance:
-                raise BudgetExhaustedError(self.system, self.used_by_run, allowance)
-            if self.daily_limit is not None and self.used_now is not None and self.used_now + calls > self.daily_limit:
-                raise BudgetExhaustedError(self.system, self.used_now, self.daily_limit)
+            self._refuse_beyond(run_calls=calls, org_calls=calls)
             self.calls += calls
             if self.used_now is not None:
                 self.used_now += calls
+
+    def _refuse_beyond(self, run_calls: int, org_calls: int) -> None:
+        """BudgetExhaustedError if `run_calls` more would pass the run's share or `org_calls` more the daily limit."""
+        allowance = self.allowance
+        if allowance is not None and self.used_by_run + run_calls > allowance:
+            raise BudgetExhaustedError(self.system, self.used_by_run, allowance)
+        if self.daily_limit is not None and self.used_now is not None and self.used_now + org_calls > self.daily_limit:
+            raise BudgetExhaustedError(self.system, self.used_now, self.daily_limit)

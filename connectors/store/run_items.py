@@ -33,8 +33,7 @@ class SqlRunItems:
             rows = []
             for kind, found in kept.items():
                 start = starts[kind] = self._seq_after(c, run_id, kind)
-                rows += [{"run_id": run_id, "kind": kind, "seq": start + n, "system": key[0], "record_id": key[1],
-                          "item": encode(kind, item)} for n, item in enumerate(found, 1) if (key := item_key(item))]
+                rows += [_row(run_id, kind, start + n, item) for n, item in enumerate(found, 1)]
             c.execute(insert(t.run_items), rows)
         for kind, found in kept.items():  # known once committed: a failed transaction kept nothing
             self._next_seq[(run_id, kind)] = starts[kind] + len(found)
@@ -77,6 +76,12 @@ class SqlRunItems:
         runs = select(t.runs.c.id).where(t.runs.c.started_at < started_before).scalar_subquery()
         with self._begin("prune_items") as c:
             c.execute(delete(t.run_items).where(t.run_items.c.run_id.in_(runs)))
+
+
+def _row(run_id: str, kind: str, seq: int, item: Any) -> dict[str, Any]:
+    system, record_id = item_key(item)
+    return {"run_id": run_id, "kind": kind, "seq": seq, "system": system, "record_id": record_id,
+            "item": encode(kind, item)}
 
 
 def _key_chunks(keys: Sequence[tuple[str, str]]) -> Iterator[Sequence[tuple[str, str]]]:

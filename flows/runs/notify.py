@@ -17,10 +17,9 @@ def notify_breaches(report: RunReport, notifier: Notifier) -> bool:
     if not report.flagged:
         return False
     lines = [breach_line(e, report.owner_names) for e in report.flagged[:LISTED]]
-    breaches = max(report.new_breaches, len(report.flagged))
-    if breaches > LISTED:
-        lines.append(f"… and {breaches - LISTED} more (leadsync report lists them all)")
-    return notifier.send(f"leadsync: {breaches} new SLA breach(es)", "\n".join(lines))
+    if report.new_breaches > LISTED:  # `flagged` holds only the first of them
+        lines.append(f"… and {report.new_breaches - LISTED} more (leadsync report lists them all)")
+    return notifier.send(f"leadsync: {report.new_breaches} new SLA breach(es)", "\n".join(lines))
 
 
 def breach_line(entry: SlaEntry, owner_names: Mapping[str, str]) -> str:

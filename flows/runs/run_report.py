@@ -43,6 +43,7 @@ class Tally:
     first_corrections: list[Correction] = field(default_factory=list)
     first_violations: list[Violation] = field(default_factory=list)
     first_duplicates: list[DuplicateFinding] = field(default_factory=list)
+    seen_duplicates: set[DuplicateFinding] = field(default_factory=set)  # one finding may come on several pages
 
     def add_corrections(self, corrections: Sequence[Correction]) -> None:
         self.corrections += len(corrections)
@@ -61,7 +62,8 @@ class Tally:
         self.first_violations += violations[: FIRST_ROWS - len(self.first_violations)]
 
     def add_duplicates(self, found: Sequence[DuplicateFinding]) -> None:
-        new = [d for d in found if d not in self.first_duplicates]
+        new = [d for d in found if d not in self.seen_duplicates]
+        self.seen_duplicates.update(new)
         self.duplicates += len(new)
         self.first_duplicates += new[: FIRST_ROWS - len(self.first_duplicates)]
 
