@@ -12,6 +12,7 @@ from connectors.ports import RawRecord, Snapshot, SnapshotStore, StageEvidence, 
 from mapping.plan import Correction
 
 PAGE = 2_000
+Planned = Callable[[Sequence[str]], set[str]]  # of these record ids, those a replay has already planned
 
 
 class SnapshotReads:
@@ -24,14 +25,19 @@ class SnapshotReads:
         self._answers: dict[tuple[str, str, tuple[str, ...]], list[Snapshot]] = {}
         self._in_page = False  # outside a page walk nothing is kept (nothing would forget it)
 
-    def pages(self, system: str) -> Iterator[list[RawRecord]]:
+    def pages(self, system: str, planned: Planned | None = None) -> Iterator[list[RawRecord]]:
+        """Every snapshot of `system` by record id, a page at a time; with `planned`, the ids it names are left out
+        unread (a replay's records already planned as partners: their JSON is not decoded a second time)."""
         after: str | None = None
-        while page := self.state.snapshot_page(system, after, PAGE):
+        while ids := self.state.snapshot_ids(system, after, PAGE):
             self._forget()
+            skip = planned(ids) if planned is not None else set()
+            page = self.state.snapshot_page(system, after, PAGE) if not skip else \
+                sorted(self.state.snapshots(system, [i for i in ids if i not in skip]), key=lambda s: s.record_id)
             self._in_page = True
             self._remember(page)
             yield [s.record for s in page]
-            after = page[-1].record_id
+            after = ids[-1]
         self._forget()
 
     def by_ids(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
@@ -81,6 +87,10 @@ class SnapshotSource:
 
     def iter_changed(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
         return self.reads.pages(self.system)
+
+    def iter_unplanned(self, planned: Planned) -> Iterator[list[RawRecord]]:
+        """`iter_changed` without the records `planned` names (they are not read at all)."""
+        return self.reads.pages(self.system, planned)
 
     def read_records(self, record_ids: Sequence[str]) -> list[RawRecord]:
         return [s.record for s in self.reads.by_ids(self.system, record_ids)]

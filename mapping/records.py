@@ -55,10 +55,10 @@ class CanonicalLead:
     problems: tuple[Problem, ...] = ()
     date_only: frozenset[str] = field(default_factory=frozenset)  # canonical fields known only to the day
     created_at: datetime | None = None  # when the record was created (CreatedDate / createdate), mapped or not
+    key: tuple[str, str] = field(init=False, compare=False)  # (system, record_id): read millions of times a run
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.system, self.record_id)
+    def __post_init__(self) -> None:
+        self.key = (self.system, self.record_id)
 
     @property
     def email_valid(self) -> bool:

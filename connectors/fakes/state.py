@@ -253,8 +253,10 @@ class FakeRunState:
             self.snapshot_store[(snapshot.system, snapshot.record_id)] = snapshot
 
     def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
-        ids = sorted(r for s, r in self.snapshot_store if s == system and (after is None or r > after))
-        return [self.snapshot_store[(system, r)] for r in ids[:size]]
+        return [self.snapshot_store[(system, r)] for r in FakeRunState.snapshot_ids(self, system, after, size)]
+
+    def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
+        return sorted(r for s, r in self.snapshot_store if s == system and (after is None or r > after))[:size]
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return [self.snapshot_store[(system, r)] for r in dict.fromkeys(record_ids) if (system, r) in self.snapshot_store]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -103,10 +105,18 @@ def _engine(url: str) -> Engine:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_deserializer=_json_loads)
     except (SQLAlchemyError, ValueError, ImportError) as exc:  # their texts quote the URL, password included
         problem = f"not a usable SQLAlchemy URL ({type(exc).__name__}), e.g. postgresql+psycopg://user:PASSWORD@host/db"
         raise ConfigurationError(DATABASE_URL_VARIABLE, problem) from None
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """orjson where it can (snapshots are most of a replay's reads); `json` for what orjson refuses (NaN, huge ints)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -527,6 +537,14 @@ class SqlRunState(SqlRunItems):
             query = query.where(s.record_id > after)
         with self._begin("snapshot_page") as c:
             return [_snapshot(row) for row in c.execute(query.order_by(s.record_id).limit(size))]
+
+    def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
+        s = t.lead_snapshots.c
+        query = select(s.record_id).where(s.system == system)
+        if after is not None:
+            query = query.where(s.record_id > after)
+        with self._begin("snapshot_ids") as c:
+            return list(c.scalars(query.order_by(s.record_id).limit(size)))
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return self._snapshots_where(system, t.lead_snapshots.c.record_id, record_ids)

@@ -7,7 +7,7 @@ to the systems; a sync's page keeps its funnel rows in the state store (`flows.r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -22,6 +22,7 @@ from mapping.normalize import normalize_hubspot, normalize_salesforce
 from mapping.plan import Plan, plan_pairs
 from mapping.quarantine import Quarantine
 from mapping.records import CanonicalLead
+from mapping.sla import Observed
 
 Key = tuple[str, str]
 
@@ -94,64 +95,70 @@ class PlannedInMemory:
         self.keys.update(keys)
 
 
-class Normalized:
-    """Leads normalized once per raw record, for every definition replayed over the same records that reads them
-    alike (`reads_alike`); the holder forgets them page by page (`clear`)."""
-
-    def __init__(self) -> None:
-        self._leads: dict[int, tuple[RawRecord, CanonicalLead]] = {}
-
-    def lead(self, record: RawRecord, normalize: Callable[[RawRecord], CanonicalLead]) -> CanonicalLead:
-        known = self._leads.get(id(record))
-        if known is not None and known[0] is record:  # the very record: an id alone could be a new object's
-            return known[1]
-        lead = normalize(record)
-        self._leads[id(record)] = (record, lead)
-        return lead
-
-    def clear(self) -> None:
-        self._leads.clear()
-
-
 def reads_alike(one: CompiledDefinition, other: CompiledDefinition) -> bool:
     """Both definitions normalize any record to the same lead (same system views and stage ranks)."""
     return one.systems == other.systems and one.ranks == other.ranks
 
 
+@dataclass
+class PairedPage:
+    """One page's records and its partners in the other system, normalized and paired: what planning starts from.
+
+    It depends on the definition only through how records are read, so definitions that read alike share it."""
+
+    crm_raw: list[RawRecord]
+    ma_raw: list[RawRecord]
+    evidence: StageEvidence
+    leads: list[CanonicalLead]  # every record read, duplicates (never paired) too
+    pairs: list[LeadPair]  # the pairs this run has not planned yet
+    duplicates: list[DuplicateFinding]
+
+
 def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of: datetime, memory: RunMemory,
-               lookups: Lookups | None = None, *, keep_snapshots: bool = True,
-               normalized: Normalized | None = None) -> BatchResult:
-    """One page planned; with `keep_snapshots` (a sync's), the raw records and evidence it rests on come along;
-    `normalized` shares leads with other definitions replayed over the same records."""
+               lookups: Lookups | None = None, *, keep_snapshots: bool = True) -> BatchResult:
+    """One page planned; with `keep_snapshots` (a sync's), the raw records and evidence it rests on come along."""
+    paired = pair_page(services, driver, page, memory, lookups)
+    if paired is None:
+        return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
+    plan = plan_paired(services, paired.pairs, as_of)
+    snapshots = _snapshots(services, CRM, paired.crm_raw, paired.evidence) + \
+        _snapshots(services, MA, paired.ma_raw, StageEvidence()) if keep_snapshots else []
+    result = BatchResult(paired.pairs, plan, paired.duplicates, len(paired.leads), snapshots, paired.leads)
+    if keep_snapshots:  # a sync's page: the funnel's rows are kept with its snapshots
+        record_funnel(services, result, as_of)
+    return result
+
+
+def pair_page(services: Services, driver: str, page: Sequence[RawRecord], memory: RunMemory,
+              lookups: Lookups | None = None) -> PairedPage | None:
+    """The page's records not yet planned this run, with their partners, normalized and paired (None: nothing left).
+    The pairs are marked planned in `memory`."""
     # Records already planned this run (as partners of the other system's pages) need no second lookup.
     done = memory.processed.among([(driver, _record_id(driver, r)) for r in page])
     page = [r for r in page if (driver, _record_id(driver, r)) not in done]
     if not page:
-        return BatchResult([], Plan(services.compiled.version, as_of), [], 0)
+        return None
     found = lookups or ApiLookups(services)
     crm_raw, ma_raw = (list(page), _partners(services, found, CRM, page)) if driver == CRM else \
         (_partners(services, found, MA, page), list(page))
     evidence = found.read_evidence([str(r.get("Id")) for r in crm_raw])
-    if normalized is None:
-        crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
-        ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
-    else:
-        crm = [normalized.lead(record, lambda r: _normalize_crm(services, r, evidence)) for record in crm_raw]
-        ma = [normalized.lead(record, lambda r: normalize_hubspot(r, services.compiled)) for record in ma_raw]
+    crm = [_normalize_crm(services, record, evidence) for record in crm_raw]
+    ma = [normalize_hubspot(record, services.compiled) for record in ma_raw]
     done = memory.processed.among([lead.key for lead in [*crm, *ma]])
     memory.quarantine.add(lead for lead in [*crm, *ma] if lead.key not in done)
     known = services.state.links_for_hubspot([lead.record_id for lead in ma])
     match = match_identities(crm, ma, known)
     pairs = [kept for pair in match.pairs if (kept := _unplanned(pair, done)) is not None]
     memory.processed.add([lead.key for pair in pairs for lead in (pair.crm, pair.ma) if lead is not None])
-    observed = services.state.first_observed([pair.primary.key for pair in pairs])
-    plan = plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
-    snapshots = _snapshots(services, CRM, crm_raw, evidence) + _snapshots(services, MA, ma_raw, StageEvidence()) \
-        if keep_snapshots else []
-    result = BatchResult(pairs, plan, match.duplicates, len(crm) + len(ma), snapshots, [*crm, *ma])
-    if keep_snapshots:  # a sync's page: the funnel's rows are kept with its snapshots
-        record_funnel(services, result, as_of)
-    return result
+    return PairedPage(crm_raw, ma_raw, evidence, [*crm, *ma], pairs, match.duplicates)
+
+
+def plan_paired(services: Services, pairs: Sequence[LeadPair], as_of: datetime,
+                observed: Mapping[Key, Observed] | None = None) -> Plan:
+    """The pairs planned under `services`' definition; `observed` (when each lead was first seen) is read unless given."""
+    if observed is None:
+        observed = services.state.first_observed([pair.primary.key for pair in pairs])
+    return plan_pairs(pairs, services.compiled, as_of, sla=services.sla, first_observed=observed)
 
 
 def _snapshots(services: Services, system: str, records: Sequence[RawRecord], evidence: StageEvidence) -> list[Snapshot]:

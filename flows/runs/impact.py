@@ -16,7 +16,7 @@ from typing import Any
 from connectors.ports import RunLog, RunState, TimeWindow
 from connectors.settings import RunSettings
 from connectors.snapshots import RefusingWriter, SnapshotReads, SnapshotSource
-from flows.runs.batches import Normalized, RunMemory, plan_batch, reads_alike
+from flows.runs.batches import RunMemory, pair_page, plan_batch, plan_paired, reads_alike
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from flows.runs.sync import BEGINNING
 from mapping.definition.compiled import CompiledDefinition
@@ -66,26 +66,45 @@ def replay(services: Services, as_of: datetime) -> Replayed:
 
 
 def replay_together(each: Sequence[Services], as_of: datetime) -> list[Replayed]:
-    """`replay` of several services over the same sources, page by page in step: the first one's pages are planned
-    by all, so sources that share their reads (`SnapshotReads`) read each page, its partners and evidence once."""
-    memories = [RunMemory() for _ in each]
-    found = [Replayed() for _ in each]
-    shared = Normalized()
-    normalizers = [shared if reads_alike(services.compiled, each[0].compiled) else Normalized() for services in each]
+    """`replay` of several services over the same sources, page by page in step. Definitions that read records
+    alike (`reads_alike`, e.g. a changed threshold) pair each page once and plan it each; others replay alone."""
+    if all(reads_alike(services.compiled, each[0].compiled) for services in each):
+        return _replay_paired_once(each, as_of)
+    return [replay_alone(services, as_of) for services in each]
+
+
+def replay_alone(services: Services, as_of: datetime) -> Replayed:
+    memory, replayed = RunMemory(), Replayed()
     for system in (CRM, MA):
-        for page in _pages(each[0], system, as_of):
-            for services, memory, replayed, normalized in zip(each, memories, found, normalizers, strict=True):
-                batch = plan_batch(services, system, page, as_of, memory, keep_snapshots=False, normalized=normalized)
-                replayed.add(batch.plan, batch.pairs)
-            for normalized in normalizers:
-                normalized.clear()
+        for page in _pages(services, system, as_of, memory):
+            batch = plan_batch(services, system, page, as_of, memory, keep_snapshots=False)
+            replayed.add(batch.plan, batch.pairs)
+    return replayed
+
+
+def _replay_paired_once(each: Sequence[Services], as_of: datetime) -> list[Replayed]:
+    memory, found = RunMemory(), [Replayed() for _ in each]
+    first = each[0]
+    for system in (CRM, MA):
+        for page in _pages(first, system, as_of, memory):
+            paired = pair_page(first, system, page, memory)
+            if paired is None:
+                continue
+            observed = first.state.first_observed([pair.primary.key for pair in paired.pairs])
+            for services, replayed in zip(each, found, strict=True):
+                replayed.add(plan_paired(services, paired.pairs, as_of, observed), paired.pairs)
     return found
 
 
-def _pages(services: Services, system: str, as_of: datetime) -> Iterator[list[dict[str, Any]]]:
+def _pages(services: Services, system: str, as_of: datetime,
+           memory: RunMemory | None = None) -> Iterator[list[dict[str, Any]]]:
+    source = services.systems[system].source
+    if memory is not None and isinstance(source, SnapshotSource):  # planned partners are not read again
+        yield from source.iter_unplanned(lambda ids: {i for _, i in memory.processed.among((system, i) for i in ids)})
+        return
     # Changes up to the as-of, never beyond the wall clock; an as-of before BEGINNING reads nothing.
     end = max(BEGINNING, min(as_of, services.clock()))
-    yield from services.systems[system].source.iter_changed(TimeWindow(BEGINNING, end))
+    yield from source.iter_changed(TimeWindow(BEGINNING, end))
 
 
 def snapshot_services(state: RunState, settings: RunSettings, compiled: CompiledDefinition,

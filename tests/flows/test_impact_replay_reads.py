@@ -1,6 +1,6 @@
 """`definitions impact` replays both definitions page by page in step: each snapshot page, its partners and its
-evidence are read from the store once, records both definitions read alike are normalized once, and the outcomes
-are exactly those of two separate replays."""
+evidence are read from the store once, definitions that read records alike pair each page once, records planned as
+partners are not read again, and the outcomes are exactly those of two separate replays."""
 
 from __future__ import annotations
 
@@ -35,18 +35,23 @@ class CountingState(FakeRunState):
     """The fake state store, counting the snapshot reads a replay asks of it."""
 
     reads: Counter[str] = field(default_factory=Counter)
+    records_read: Counter[tuple[str, str]] = field(default_factory=Counter)  # snapshots decoded, by record
 
     def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
         self.reads["page"] += 1
-        return super().snapshot_page(system, after, size)
+        return self._counted(super().snapshot_page(system, after, size))
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         self.reads["by_id"] += 1
-        return super().snapshots(system, record_ids)
+        return self._counted(super().snapshots(system, record_ids))
 
     def snapshots_by_email(self, system: str, emails: Sequence[str]) -> list[Snapshot]:
         self.reads["by_email"] += 1
-        return super().snapshots_by_email(system, emails)
+        return self._counted(super().snapshots_by_email(system, emails))
+
+    def _counted(self, found: list[Snapshot]) -> list[Snapshot]:
+        self.records_read.update((s.system, s.record_id) for s in found)
+        return found
 
 
 def _synced() -> CountingState:
@@ -57,12 +62,14 @@ def _synced() -> CountingState:
         crm.history[record["Id"]] = history
         ma.load([hs_contact(str(900 + n), "marketingqualifiedlead", f"p{n}@example.com", score=40 + 5 * n,
                             entered=at(3))])
-    ma.load([hs_contact("990", "lead", "alone@example.com", score=80, entered=at(3))])
+    ma.load([hs_contact("990", "lead", "alone@example.com", score=80, entered=at(3),
+                        lastmodifieddate="2026-11-03T12:00:00Z")])
     state = CountingState()
     ports = {name: SystemPorts(source=s, writer=s, picklist=s, evidence=s, flags=s) for name, s in
              (("salesforce", crm), ("hubspot", ma))}
     run_sync(Services(compiled(), ports, state, RunSettings()), as_of=AS_OF, dry_run=True)
     state.reads.clear()
+    state.records_read.clear()
     return state
 
 
@@ -97,6 +104,14 @@ def test_impact_reads_each_page_and_its_lookups_once_for_both_definitions(tmp_pa
     assert in_step["page"] == state.reads["page"] // 2  # one walk of the pages, not one per definition
     assert sum(in_step.values()) < sum(state.reads.values()) / 2 + 1
     assert in_step["by_id"] <= state.reads["by_id"] // 2  # evidence of the page's leads: known, not read again
+
+
+def test_contacts_planned_as_partners_are_not_read_again_on_hubspot_pages() -> None:
+    state = _synced()
+    replay(snapshot_services(state, RunSettings(), compiled()), AS_OF)
+
+    contacts = {key: n for key, n in state.records_read.items() if key[0] == "hubspot"}
+    assert contacts == {("hubspot", str(900 + n)): 1 for n in range(PEOPLE)} | {("hubspot", "990"): 1}
 
 
 def test_reads_outside_a_page_walk_are_not_kept() -> None:
