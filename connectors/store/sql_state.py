@@ -531,20 +531,12 @@ class SqlRunState(SqlRunItems):
 
     def snapshot_page(self, system: str, after: str | None, size: int) -> list[Snapshot]:
         """Up to `size` snapshots of `system` ordered by record id, after `after` (keyset paging)."""
-        s = t.lead_snapshots.c
-        query = select(t.lead_snapshots).where(s.system == system)
-        if after is not None:
-            query = query.where(s.record_id > after)
         with self._begin("snapshot_page") as c:
-            return [_snapshot(row) for row in c.execute(query.order_by(s.record_id).limit(size))]
+            return [_snapshot(row) for row in c.execute(_snapshot_keyset(t.lead_snapshots, system, after, size))]
 
     def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
-        s = t.lead_snapshots.c
-        query = select(s.record_id).where(s.system == system)
-        if after is not None:
-            query = query.where(s.record_id > after)
         with self._begin("snapshot_ids") as c:
-            return list(c.scalars(query.order_by(s.record_id).limit(size)))
+            return list(c.scalars(_snapshot_keyset(t.lead_snapshots.c.record_id, system, after, size)))
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return self._snapshots_where(system, t.lead_snapshots.c.record_id, record_ids)
@@ -726,6 +718,12 @@ class SqlRunState(SqlRunItems):
     def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
         with self._begin("sla_trend") as c:
             return funnel_store.sla_trend(c, grid)
+
+
+def _snapshot_keyset(columns: Any, system: str, after: str | None, size: int) -> Any:
+    s = t.lead_snapshots.c
+    query = select(columns).where(s.system == system)
+    return (query if after is None else query.where(s.record_id > after)).order_by(s.record_id).limit(size)
 
 
 def _snapshot(row: Any) -> Snapshot:  # the JSON columns are decoded afresh for each row: nothing to copy
