@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import astuple, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,12 @@ from sqlalchemy import insert
 from connectors.definition_files import load_definition
 from connectors.settings import RunSettings
 from connectors.store import schema
-from connectors.store.funnel_store import segment_values
+from connectors.store.funnel_store import reason_values, segment_values
 from connectors.store.sql_state import SqlRunState, open_run_state
 from flows.runs.funnel import FunnelQuery, build_funnel
 from flows.runs.services import Services
 from mapping.definition.compiled import CompiledDefinition, compile_definition
-from mapping.funnel import DEFINITION, StageCodes, segments_of
+from mapping.funnel import DEFINITION, RecordFacts, Segment, StageCodes, reason_history, segments_of
 from mapping.funnel_periods import PeriodKind
 from mapping.sla import business_calendar
 
@@ -43,6 +44,7 @@ OWNERS = [f"005{n:012d}AAA" for n in range(300)]
 SOURCES = ["Web", "Event", "Partner", "Paid search", "Webinar", "Referral", "Trade show", "Content"]
 SEGMENT_COLUMNS = tuple(column.name for column in schema.funnel_segments.columns)
 RECORD_COLUMNS = tuple(column.name for column in schema.funnel_records.columns)
+REASON_COLUMNS = tuple(column.name for column in schema.funnel_reasons.columns)
 AS_OF_S = int(UNTIL.timestamp())  # the as_of of the sync that made the rows
 
 
@@ -85,15 +87,16 @@ class Population:
         return [(when, stage) for when, stage in path if when < self.until]
 
     def segments(self, view: str, key: str, path: list[tuple[int, str]], owner: str | None = None,
-                 source: str | None = None) -> list[tuple[Any, ...]]:
-        """The rows the sync would write for this path (mapping.funnel.segments_of, as the sync makes them)."""
+                 source: str | None = None) -> list[Segment]:
+        """The stays the sync would write for this path (mapping.funnel.segments_of, as the sync makes them)."""
         events = [(datetime.fromtimestamp(at, UTC), stage) for at, stage in path]
         calendar = self.calendar if view == DEFINITION else None
-        made = segments_of(view, key, events, self.codes, self.compiled.zone, calendar, owner, source)
-        return [segment_values(s) for s in made]
+        return segments_of(view, key, events, self.codes, self.compiled.zone, calendar, owner, source)
 
-    def person(self, n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any] | None]:
-        """(segments, records, an SLA clock or None) of person n: a Salesforce lead, mostly a HubSpot contact too."""
+    def person(self, n: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]],
+                                      dict[str, Any] | None]:
+        """(segments, records, reasons, an SLA clock or None) of person n: a Salesforce lead, mostly a HubSpot
+        contact too."""
         rng, version = self.rng, self.compiled.version
         path = self.path()
         owner, source = rng.choice(OWNERS), rng.choice(SOURCES)
@@ -105,13 +108,12 @@ class Population:
             person = f"dup:p{n}@example.com"
         segments = self.segments(DEFINITION, person, path, owner, source) + self.segments("salesforce", lead, sf_path)
         stage = path[-1][1]
-        records: list[tuple[Any, ...]] = [("salesforce", lead, person, sf_path[-1][1], stage, reason, owner, source, version,
-                                            AS_OF_S)]
+        records = [RecordFacts("salesforce", lead, person, sf_path[-1][1], stage, reason, owner, source, version, AS_OF_S)]
         if person.startswith("dup:"):
             twin = f"00R{n:015d}"
             segments += self.segments("salesforce", twin, path)
-            records += [("salesforce", twin, person, stage, stage, "duplicate", owner, source, version, AS_OF_S)]
-            records[0] = (*records[0][:5], "duplicate", *records[0][6:])
+            records += [RecordFacts("salesforce", twin, person, stage, stage, "duplicate", owner, source, version, AS_OF_S)]
+            records[0] = replace(records[0], reason="duplicate")
         if rng.random() < 0.7:
             contact = str(10_000_000 + n)
             hs_path = [(at, s) for at, s in path if self.compiled.is_marketing(s) or s == self.ladder[-1]] or path[:1]
@@ -121,7 +123,9 @@ class Population:
                 hs_reason = "unmet_criteria"
             hs_path = [(at, s) for at, s in hs_path if at < self.until]
             segments += self.segments("hubspot", contact, hs_path)
-            records.append(("hubspot", contact, person, hs_path[-1][1], stage, hs_reason, owner, source, version, AS_OF_S))
+            records.append(RecordFacts("hubspot", contact, person, hs_path[-1][1], stage, hs_reason, owner, source,
+                                       version, AS_OF_S))
+        reasons = reason_history(records, segments, self.compiled.zone)
         clock: dict[str, Any] | None = None
         mql = next((at for at, s in path if s == self.ladder[1]), None)
         if mql is not None:
@@ -130,44 +134,47 @@ class Population:
             clock = {"system": "salesforce", "record_id": lead, "stage": self.ladder[1], "state": state,
                      "started_at": started, "estimated": False, "due_at": started + timedelta(hours=4),
                      "owner_id": owner, "updated_at": UNTIL}
-        return segments, records, clock
+        return ([segment_values(s) for s in segments], [astuple(r) for r in records],
+                [reason_values(r) for r in reasons], clock)
 
 
-def chunks(population: Population, people: int) -> Iterator[tuple[list[Any], list[Any], list[Any]]]:
+def chunks(population: Population, people: int) -> Iterator[tuple[list[Any], list[Any], list[Any], list[Any]]]:
     for start in range(0, people, CHUNK):
-        segments, records, clocks = [], [], []
+        segments, records, reasons, clocks = [], [], [], []
         for n in range(start, min(people, start + CHUNK)):
-            s, r, c = population.person(n)
+            s, r, q, c = population.person(n)
             segments += s
             records += r
+            reasons += q
             if c is not None:
                 clocks.append(c)
-        yield segments, records, clocks
+        yield segments, records, reasons, clocks
 
 
 def load(store: SqlRunState, people: int, compiled: CompiledDefinition) -> int:
     """Bulk-load N people; the rows loaded."""
     with store.engine.begin() as c:
-        for table in (schema.funnel_segments, schema.funnel_records, schema.sla_clocks):
+        for table in (schema.funnel_segments, schema.funnel_records, schema.funnel_reasons, schema.sla_clocks):
             c.execute(table.delete())
     loaded = 0
     postgres = store.engine.dialect.name == "postgresql"
-    for segments, records, clocks in chunks(Population(compiled, seed=17), people):
+    for segments, records, reasons, clocks in chunks(Population(compiled, seed=17), people):
         raw = store.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            if postgres:
-                _copy(cursor, "funnel_segments", SEGMENT_COLUMNS, segments)
-                _copy(cursor, "funnel_records", RECORD_COLUMNS, records)
-            else:
-                cursor.executemany(_insert_sql("funnel_segments", SEGMENT_COLUMNS), segments)
-                cursor.executemany(_insert_sql("funnel_records", RECORD_COLUMNS), records)
+            for name, columns, rows in (("funnel_segments", SEGMENT_COLUMNS, segments),
+                                        ("funnel_records", RECORD_COLUMNS, records),
+                                        ("funnel_reasons", REASON_COLUMNS, reasons)):
+                if postgres:
+                    _copy(cursor, name, columns, rows)
+                else:
+                    cursor.executemany(_insert_sql(name, columns), rows)
             raw.commit()
         finally:
             raw.close()
         with store.engine.begin() as c:
             c.execute(insert(schema.sla_clocks), clocks)
-        loaded += len(segments) + len(records) + len(clocks)
+        loaded += len(segments) + len(records) + len(reasons) + len(clocks)
     # PostgreSQL: VACUUM too, as autovacuum would have by the time anyone asks, so index-only scans see visible pages.
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")

@@ -425,7 +425,8 @@ class FunnelStore(Protocol):
     counts in no particular order: `mapping.funnel_counts.ordered` sorts them)."""
 
     def save_funnel(self, page: FunnelPage) -> None:
-        """Replace the rows of the page's records and people (a person's earlier key too, when a link moved it)."""
+        """Replace the rows of the page's records and people (a person's earlier key too, when a link moved it); join
+        its records' reasons to their reason history (`mapping.funnel_reasons.reason_changes`)."""
         ...
 
     def clear_funnel(self) -> None: ...
@@ -446,7 +447,10 @@ class FunnelStore(Protocol):
 
     def funnel_velocity(self, grid: PeriodGrid, by: str) -> list[VelocityCount]: ...
 
-    def drift_reasons(self) -> list[ReasonCount]: ...
+    def drift_reasons(self, grid: PeriodGrid) -> list[ReasonCount]:
+        """Records that differ from the definition at each period's end, by the reason in force then (each record's
+        reason history, `mapping.funnel_reasons`: unknown before leadsync first saw the record)."""
+        ...
 
     def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
         """SLA clocks by the period they started in, stage, owner and state."""

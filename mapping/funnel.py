@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from mapping.business_time import BusinessCalendar, elapsed, in_range
 from mapping.definition.compiled import CompiledDefinition
 from mapping.funnel_periods import PeriodKind, local_day, period_number
+from mapping.funnel_reasons import UNKNOWN, ReasonStay, record_reasons
 from mapping.match import DuplicateFinding, LeadPair
 from mapping.records import CanonicalLead
 from mapping.resolve import has_unmapped_stage, merged_fields, resolve_pair
@@ -39,6 +40,7 @@ class Reason:
     LAG = "lag"  # the system has not (yet) recorded the move the definition made
     NO_STAGE = "no_stage"  # the record carries no stage at all
     OTHER = "unexplained"
+    UNKNOWN = UNKNOWN  # before leadsync first saw the record (`mapping.funnel_reasons`)
 
 
 class StageCodes:
@@ -106,10 +108,12 @@ class RecordFacts:
 
 @dataclass(frozen=True, slots=True)
 class FunnelPage:
-    """A page's rows: its records' facts and the segments of its records and people (they replace earlier ones)."""
+    """A page's rows: its records' facts and the segments of its records and people (they replace earlier ones), and
+    its records' drift reasons (their unknown past, then as of the run: they join each record's reason history)."""
 
     records: tuple[RecordFacts, ...]
     segments: tuple[Segment, ...]
+    reasons: tuple[ReasonStay, ...] = ()
 
 
 class Verdict(Protocol):
@@ -159,7 +163,16 @@ def funnel_page(pairs: Sequence[LeadPair], duplicates: Sequence[DuplicateFinding
             records.append(_facts(lead, person, last, Reason.DUPLICATE, owner, source, compiled.version, as_of))
             segments += segments_of(lead.system, lead.record_id, system_events(lead, compiled, as_of), codes,
                                     compiled.zone)
-    return FunnelPage(tuple(records), tuple(segments))
+    return FunnelPage(tuple(records), tuple(segments), reason_history(records, segments, compiled.zone))
+
+
+def reason_history(records: Sequence[RecordFacts], segments: Sequence[Segment], zone: ZoneInfo) -> tuple[ReasonStay, ...]:
+    """Each record's drift reason rows: its own stays beside its person's stays by the definition."""
+    stays: dict[tuple[str, str], list[Segment]] = {}
+    for s in segments:
+        stays.setdefault((s.view, s.key), []).append(s)
+    return tuple(row for r in records for row in record_reasons(r, stays.get((r.system, r.record_id), []),
+                                                                  stays.get((DEFINITION, r.person), []), zone))
 
 
 def _verdict(pair: LeadPair, compiled: CompiledDefinition,

@@ -13,6 +13,7 @@ from typing import NamedTuple, TypeVar
 
 from mapping.funnel import DEFINITION, SIDE_BASE, RecordFacts, Segment
 from mapping.funnel_periods import end_index, period_index
+from mapping.funnel_reasons import ReasonStay
 
 GROUPINGS = ("none", "owner", "source")
 MEDIAN = (1, 2)  # nearest-rank quantiles as fractions: ceil(n * 1 / 2), ceil(n * 9 / 10)
@@ -65,6 +66,10 @@ class VelocityCount(NamedTuple):
 
 
 class ReasonCount(NamedTuple):
+    """Records of a system at `stage` (as it records it) that differ from the definition at the end of a period, by
+    why (`mapping.funnel.Reason`; unknown before leadsync first saw them)."""
+
+    period: int
     system: str
     stage: str | None
     reason: str
@@ -157,9 +162,28 @@ def quantiles(steps: dict[tuple[int, str | None], list[int]]) -> list[VelocityCo
     return ordered(found)
 
 
-def reason_counts(records: Iterable[RecordFacts]) -> list[ReasonCount]:
-    counts = Counter((r.system, r.stage, r.reason) for r in records if r.reason)
+def reason_counts(stays: Iterable[ReasonStay], edges: Sequence[int]) -> list[ReasonCount]:
+    """Each record's reason in force at each period's end (`mapping.funnel_reasons`), agreeing records left out."""
+    counts: Counter[tuple[int, str, str | None, str]] = Counter()
+    for s in stays:
+        if s.reason:
+            for period in range(end_index(edges, s.since_s), end_index(edges, s.until_s)):
+                counts[(period, s.system, s.stage, s.reason)] += 1
     return ordered(ReasonCount(*key, n) for key, n in counts.items())
+
+
+LEFT = "left"  # an ended clock's state when the lead left the stage before its due time with no work logged
+_RUNNING = ("on_track", "at_risk")
+
+
+def ends_clock(stage: str, started_at: datetime, entry_stage: str, entry_started_at: datetime) -> bool:
+    """A lead's new clock (another stage, or the same stage entered again) ends the one kept before it."""
+    return stage != entry_stage or abs((started_at - entry_started_at).total_seconds()) >= 1
+
+
+def ended_state(state: str) -> str:
+    """The state an ended clock is counted in: as last evaluated, except that a running one was left in time."""
+    return LEFT if state in _RUNNING else state
 
 
 def sla_counts(clocks: Iterable[tuple[datetime, str, str | None, str]], edges: Sequence[int]) -> list[SlaCount]:

@@ -94,6 +94,24 @@ def at_end_series(spans: Iterable[SpanCount], periods: int) -> dict[tuple[str, i
     return dict(series)
 
 
+def first_populated(series: dict[tuple[str, int, str | None], list[int]], sla: Iterable[SlaCount], periods: int) -> int:
+    """The first period at whose end anyone is anywhere (in any view, no stage included) or in which an SLA clock
+    started; the last period when there is none. The periods before it show nothing that existed yet."""
+    found = [next((i for i, n in enumerate(counts) if n), periods) for counts in series.values()]
+    return min([*found, *(r.period for r in sla), periods - 1])
+
+
+def series_from(series: dict[tuple[str, int, str | None], list[int]], first: int
+                ) -> dict[tuple[str, int, str | None], list[int]]:
+    """The series from period `first` on (what the store counts over the periods from `first`)."""
+    return {key: counts[first:] for key, counts in series.items()}
+
+
+def sla_from(rows: Iterable[SlaCount], first: int) -> list[SlaCount]:
+    """The SLA counts of the periods from `first` on, numbered from it."""
+    return [r._replace(period=r.period - first) for r in rows if r.period >= first]
+
+
 def at_end_table(series: dict[tuple[str, int, str | None], list[int]], codes: StageCodes) -> dict[Cell, int]:
     """The definition's people at each stage at each period's end (no-stage stays left out)."""
     return {(period, codes.stage(code), group): n for (view, code, group), counts in series.items()
@@ -168,13 +186,14 @@ def drift_totals(rows: Sequence[DriftRow], periods: int) -> list[dict[str, int]]
 
 
 def ranked_reasons(rows: Iterable[ReasonCount]) -> list[ReasonCount]:
-    """Most records first within each system; ties by reason, then stage."""
-    return sorted(rows, key=lambda r: (r.system, -r.records, r.reason, r.stage or ""))
+    """Period by period; most records first within each system; ties by reason, then stage."""
+    return sorted(rows, key=lambda r: (r.period, r.system, -r.records, r.reason, r.stage or ""))
 
 
-def top_reasons(rows: Iterable[ReasonCount], limit: int = 3) -> dict[str, list[tuple[str, int]]]:
-    """Per system, its `limit` most frequent reasons over all stages, with their records."""
+def top_reasons(rows: Iterable[ReasonCount], period: int, limit: int = 3) -> dict[str, list[tuple[str, int]]]:
+    """Per system, its `limit` most frequent reasons at the end of `period` over all stages, with their records."""
     totals: dict[str, Counter[str]] = defaultdict(Counter)
     for r in rows:
-        totals[r.system][r.reason] += r.records
+        if r.period == period:
+            totals[r.system][r.reason] += r.records
     return {system: sorted(c.items(), key=lambda i: (-i[1], i[0]))[:limit] for system, c in sorted(totals.items())}

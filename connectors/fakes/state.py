@@ -33,12 +33,15 @@ from mapping.funnel_counts import (
     SpanCount,
     VelocityCount,
     cohort_counts,
+    ended_state,
+    ends_clock,
     reason_counts,
     sla_counts,
     span_counts,
     velocity_counts,
 )
 from mapping.funnel_periods import PeriodGrid
+from mapping.funnel_reasons import ReasonStay, reason_changes
 from mapping.match import LeadPair
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -69,6 +72,7 @@ class FakeRunState:
     audit: list[AuditRow] = field(default_factory=list)
     skipped: list[tuple[str, Skipped]] = field(default_factory=list)
     clocks: dict[tuple[str, str], SlaEntry] = field(default_factory=dict)
+    ended_clocks: dict[tuple[str, str, str, datetime], tuple[str, str | None]] = field(default_factory=dict)  # -> state, owner
     flagged: dict[tuple[str, str], str] = field(default_factory=dict)
     checkpoints: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
     findings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -83,6 +87,7 @@ class FakeRunState:
     item_store: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (run, kind) -> items in order
     funnel_records: dict[tuple[str, str], RecordFacts] = field(default_factory=dict)
     funnel_segments: dict[tuple[str, str], list[Segment]] = field(default_factory=dict)  # (view, key) -> stays
+    funnel_reasons: dict[tuple[str, str], list[ReasonStay]] = field(default_factory=dict)  # record -> its history
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
@@ -159,6 +164,8 @@ class FakeRunState:
         for entry in entries:
             key = (entry.system, entry.record_id)
             before = self.clocks.get(key)
+            if before is not None and ends_clock(before.stage, before.started_at, entry.stage, entry.started_at):
+                self.ended_clocks[(*key, before.stage, before.started_at)] = (ended_state(before.state.value), before.owner_id)
             self.clocks[key] = entry
             if before is None or before.state is not entry.state or before.stage != entry.stage:
                 transitions = SlaTransitions(transitions.new_breaches, transitions.cleared, transitions.changed + 1)
@@ -399,9 +406,22 @@ class FakeRunState:
             records[(record.system, record.record_id)] = record
         for segment in page.segments:
             segments.setdefault((segment.view, segment.key), []).append(segment)
+        self._join_reasons(page.reasons)
+
+    def _join_reasons(self, rows: Sequence[ReasonStay]) -> None:
+        by_record: dict[tuple[str, str], list[ReasonStay]] = {}
+        for row in rows:
+            by_record.setdefault((row.system, row.record_id), []).append(row)
+        for key, record_rows in by_record.items():
+            history = self.funnel_reasons.setdefault(key, [])
+            opened = next((i for i, r in enumerate(history) if r.until_s is None), None)
+            changed, added = reason_changes(history[opened] if opened is not None else None, record_rows)
+            if changed is not None and opened is not None:
+                history[opened] = changed
+            history += added
 
     def clear_funnel(self) -> None:
-        self.funnel_records, self.funnel_segments = {}, {}
+        self.funnel_records, self.funnel_segments, self.funnel_reasons = {}, {}, {}
 
     def funnel_versions(self) -> dict[str, int]:
         return dict(Counter(r.version for r in self._funnel()[0].values()))
@@ -419,11 +439,13 @@ class FakeRunState:
     def funnel_velocity(self, grid: PeriodGrid, by: str) -> list[VelocityCount]:
         return velocity_counts(self._segments(), grid.edges, by)
 
-    def drift_reasons(self) -> list[ReasonCount]:
-        return reason_counts(self._funnel()[0].values())
+    def drift_reasons(self, grid: PeriodGrid) -> list[ReasonCount]:
+        return reason_counts((r for history in self.funnel_reasons.values() for r in history), grid.edges)
 
     def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
-        return sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in self.clocks.values()), grid.edges)
+        ended = ((started, stage, owner, state) for (_, _, stage, started), (state, owner) in self.ended_clocks.items())
+        current = ((e.started_at, e.stage, e.owner_id, e.state.value) for e in self.clocks.values())
+        return sla_counts([*current, *ended], grid.edges)
 
     def _funnel(self) -> tuple[dict[tuple[str, str], RecordFacts], dict[tuple[str, str], list[Segment]]]:
         return self.funnel_records, self.funnel_segments

@@ -4,17 +4,19 @@ Each row carries what the counts group by, worked out when it is written (`mappi
 week numbers, whether it re-enters a stage in the period, its cohort outcome. So each count is one read of a narrow
 covering index in the order it groups by (no sort, no CASE over epoch seconds, no window over every row), and returns
 a few thousand rows that Python folds into the funnel's periods. `mapping.funnel_counts` does the same from epoch
-seconds in Python (the fake), which the store tests compare.
+seconds in Python (the fake), which the store tests compare. Each record's drift reasons keep their history
+(`funnel_reasons`: a row per reason in force, with the month and week numbers of its start and end), counted the
+same way.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, literal_column, null, or_, select
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, literal_column, null, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from connectors.store import schema as t
@@ -32,12 +34,16 @@ from mapping.funnel_counts import (
     quantiles,
 )
 from mapping.funnel_periods import PeriodGrid, PeriodKind
+from mapping.funnel_reasons import ReasonStay, reason_changes
 
 SOURCE_CHARS = 255
 ROWS_PER_STATEMENT = 2_500
 Upsert = Callable[[Connection, Any, list[dict[str, Any]], list[str]], None]
+Cell = tuple[Any, Any, Any]  # what a count groups rows by: (view, code, group) or (system, stage, reason)
+Bounded = tuple[Cell, int, int | None, int, int]  # (cell, began, ended, rows, rows ended after the range)
 _S = t.funnel_segments.c
 _R = t.funnel_records.c
+_Q = t.funnel_reasons.c
 _DEFINITION: ColumnElement[str] = literal_column(t.DEFINITION_VIEW)  # written out, so the partial indexes apply
 _ZERO: ColumnElement[int] = literal_column("0")
 _ONE: ColumnElement[int] = literal_column("1")
@@ -59,9 +65,52 @@ def save_page(c: Connection, upsert: Upsert, page: FunnelPage) -> None:
     if keys:  # one statement, a key per row: no IN list to render per page
         c.exec_driver_sql(f"DELETE FROM {_SEGMENTS} WHERE {_VIEW} = {_mark(c)} AND {_KEY} = {_mark(c)}", sorted(keys))
     upsert(c, t.funnel_records, [_record_row(r) for r in page.records], ["system", "record_id"])
-    rows = [segment_values(s) for s in page.segments]
+    _insert_rows(c, t.funnel_segments, [segment_values(s) for s in page.segments])
+    _save_reasons(c, page.reasons, set(kept))
+
+
+def _insert_rows(c: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        _insert_values(c, t.funnel_segments, rows[start : start + ROWS_PER_STATEMENT])
+        _insert_values(c, table, rows[start : start + ROWS_PER_STATEMENT])
+
+
+def _save_reasons(c: Connection, rows: Sequence[ReasonStay], kept: set[tuple[str, str]]) -> None:
+    """Join each record's rows to its reason history (`mapping.funnel_reasons.reason_changes`). Only a record with
+    funnel rows already can have a history (they are written together): a first sync reads none."""
+    by_record: dict[tuple[str, str], list[ReasonStay]] = {}
+    for row in rows:
+        by_record.setdefault((row.system, row.record_id), []).append(row)
+    opened = _open_reasons(c, [key for key in by_record if key in kept])
+    changed: list[ReasonStay] = []
+    added: list[ReasonStay] = []
+    for key, record_rows in by_record.items():
+        open_row, new_rows = reason_changes(opened.get(key), record_rows)
+        changed += [open_row] if open_row is not None else []
+        added += new_rows
+    if changed:
+        mark = _mark(c)
+        c.exec_driver_sql(f'UPDATE "funnel_reasons" SET "until_s" = {mark}, "until_m" = {mark}, "until_w" = {mark}, '
+                          f'"stage" = {mark}, "reason" = {mark} WHERE "system" = {mark} AND "record_id" = {mark} '
+                          f'AND "since_s" = {mark}', [(r.until_s, r.until_m, r.until_w, r.stage, r.reason, r.system,
+                                                       r.record_id, r.since_s) for r in changed])
+    _insert_rows(c, t.funnel_reasons, [reason_values(r) for r in added])
+
+
+def _open_reasons(c: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ReasonStay]:
+    """The rows in force (until_s NULL) of these records, by (system, record id)."""
+    found: dict[tuple[str, str], ReasonStay] = {}
+    for system in sorted({system for system, _ in keys}):
+        ids = sorted(record_id for s, record_id in keys if s == system)
+        for start in range(0, len(ids), 500):
+            query = select(t.funnel_reasons).where(and_(_Q.system == system, _Q.record_id.in_(ids[start : start + 500]),
+                                                        _Q.until_s.is_(None)))
+            found |= {(row.system, row.record_id): ReasonStay(*row) for row in c.execute(query)}
+    return found
+
+
+def reason_values(r: ReasonStay) -> tuple[Any, ...]:
+    """A reason row's values, in the order of `funnel_reasons`' columns."""
+    return (r.system, r.record_id, r.since_s, r.until_s, r.stage, r.reason, r.since_m, r.until_m, r.since_w, r.until_w)
 
 
 def _insert_values(c: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
@@ -110,6 +159,7 @@ def _cut(text: str | None) -> str | None:
 def clear(c: Connection) -> None:
     c.execute(delete(t.funnel_segments))
     c.execute(delete(t.funnel_records))
+    c.execute(delete(t.funnel_reasons))
 
 
 def versions(c: Connection) -> dict[str, int]:
@@ -142,16 +192,26 @@ def spans(c: Connection, grid: PeriodGrid, by: str) -> list[SpanCount]:
     current = and_(_S.entered_s < grid.until, or_(_S.left_s.is_(None), _S.left_s >= grid.edges[1]))
     after = func.count(case((_S.left_s >= grid.until, _ONE)))  # ended after the funnel's end: not ended in range
     query = select(_S.view, _S.code, (group[0] if group else null()).label("grp"), entered, left, func.count(), after)
-    first, periods = grid.first, grid.periods
-    counts: dict[tuple[str, int, str | None, int, int], int] = {}
-    for view, code, g, began, ended, stays, later in c.execute(query.where(current).group_by(*keys)).all():
-        cell = (view, code, g if view == DEFINITION else None, began - first if began > first else 0)
-        if ended is None or later:
-            counts[(*cell, periods)] = counts.get((*cell, periods), 0) + (stays if ended is None else later)
-        if ended is not None and stays > later:
-            key = (*cell, ended - first if ended > first else 0)
-            counts[key] = counts.get(key, 0) + stays - later
+    rows = c.execute(query.where(current).group_by(*keys)).all()
+    counts = _by_bounds(grid, (((view, code, g if view == DEFINITION else None), began, ended, stays, later)
+                               for view, code, g, began, ended, stays, later in rows))
     return [SpanCount(*key, n) for key, n in counts.items()]
+
+
+def _by_bounds(grid: PeriodGrid, rows: Iterable[Bounded]) -> dict[tuple[Any, Any, Any, int, int], int]:
+    """Rows counted by the period numbers they began and ended in, as {(*cell, entered_by, left_by): rows}: indexes
+    of the grid's periods (began before the first: 0; not ended, or ended after the funnel's end: `periods`)."""
+    first, periods = grid.first, grid.periods
+    counts: dict[tuple[Any, Any, Any, int, int], int] = {}
+    for (k1, k2, k3), began, ended, stays, later in rows:
+        start = began - first if began > first else 0
+        if ended is None or later:
+            key = (k1, k2, k3, start, periods)
+            counts[key] = counts.get(key, 0) + (stays if ended is None else later)
+        if ended is not None and stays > later:
+            key = (k1, k2, k3, start, ended - first if ended > first else 0)
+            counts[key] = counts.get(key, 0) + stays - later
+    return counts
 
 
 def cohorts(c: Connection, grid: PeriodGrid, by: str) -> list[CohortCount]:
@@ -227,21 +287,37 @@ def velocity(c: Connection, grid: PeriodGrid, by: str) -> list[VelocityCount]:
     return rows
 
 
-def reasons(c: Connection) -> list[ReasonCount]:
-    query = (select(_R.system, _R.stage, _R.reason, func.count()).where(_R.reason != literal_column("''"))
-             .group_by(_R.system, _R.stage, _R.reason))
-    return ordered(ReasonCount(system, stage, reason, int(n)) for system, stage, reason, n in c.execute(query))
+def reasons(c: Connection, grid: PeriodGrid) -> list[ReasonCount]:
+    """The reasons in force at each period's end (`mapping.funnel_counts.reason_counts`), read in the order of
+    ix_funnel_reasons_* like the stays (`spans`)."""
+    since, until = (_Q.since_w, _Q.until_w) if grid.kind is PeriodKind.WEEK else (_Q.since_m, _Q.until_m)
+    current = and_(_Q.reason != literal_column("''"), _Q.since_s < grid.until,
+                   or_(_Q.until_s.is_(None), _Q.until_s >= grid.edges[1]))
+    after = func.count(case((_Q.until_s >= grid.until, _ONE)))
+    query = select(_Q.system, _Q.stage, _Q.reason, since, until, func.count(), after).where(current)
+    rows = c.execute(query.group_by(_Q.system, _Q.stage, _Q.reason, since, until)).all()
+    bounded = _by_bounds(grid, (((system, stage, reason), began, ended, n, later)
+                                for system, stage, reason, began, ended, n, later in rows))
+    counts: Counter[tuple[int, str, str | None, str]] = Counter()
+    for (system, stage, reason, entered_by, left_by), n in bounded.items():
+        for period in range(entered_by, min(left_by, grid.periods)):
+            counts[(period, system, stage, reason)] += n
+    return ordered(ReasonCount(*key, n) for key, n in counts.items())
 
 
 def sla_trend(c: Connection, grid: PeriodGrid) -> list[SlaCount]:
-    k = t.sla_clocks.c
+    """Current clocks and the clocks a lead's next clock ended (`sla_clock_history`), by the period they started in."""
     instants = [datetime.fromtimestamp(edge, UTC) for edge in grid.edges]
-    period = case(*((k.started_at < at, index) for index, at in enumerate(instants[1:])), else_=len(instants) - 1)
-    clocks = (select(period.label("period"), k.stage, k.owner_id, k.state)
-              .where(and_(k.started_at >= instants[0], k.started_at < instants[-1])).subquery())
+    clocks = union_all(*(_clocks_in(table.c, instants) for table in (t.sla_clocks, t.sla_clock_history))).subquery()
     s = clocks.c
     query = select(s.period, s.stage, s.owner_id, s.state, func.count()).group_by(s.period, s.stage, s.owner_id, s.state)
     return ordered(SlaCount(int(p), stage, owner, state, int(n)) for p, stage, owner, state, n in c.execute(query))
+
+
+def _clocks_in(k: Any, instants: Sequence[datetime]) -> Any:
+    period = case(*((k.started_at < at, index) for index, at in enumerate(instants[1:])), else_=len(instants) - 1)
+    return (select(period.label("period"), k.stage, k.owner_id, k.state)
+            .where(and_(k.started_at >= instants[0], k.started_at < instants[-1])))
 
 
 def _int(value: Any) -> int | None:

@@ -252,8 +252,37 @@ def _v8(connection: Connection) -> None:
     metadata.create_all(connection, tables=[funnel_records, funnel_segments])
 
 
+funnel_reasons = Table(
+    "funnel_reasons", metadata,  # each record's own stage and drift reason ("" when it agrees) from since_s on
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("since_s", BigInteger, primary_key=True), Column("until_s", BigInteger),  # until_s NULL: still in force
+    Column("stage", String(64)), Column("reason", String(32), nullable=False),
+    Column("since_m", Integer, nullable=False), Column("until_m", Integer),  # month and week numbers, as the stays'
+    Column("since_w", Integer, nullable=False), Column("until_w", Integer),
+    *(Index(f"ix_funnel_reasons_{kind}", "system", "stage", "reason", f"since_{kind}", f"until_{kind}", "since_s",
+            "until_s", sqlite_where=text("reason != ''"), postgresql_where=text("reason != ''")) for kind in ("m", "w")),
+)
+sla_clock_history = Table(
+    "sla_clock_history", metadata,  # clocks a lead's next clock ended, in their last state (mapping.funnel_counts)
+    Column("system", String(32), primary_key=True), Column("record_id", String(64), primary_key=True),
+    Column("stage", String(64), primary_key=True), Column("started_at", UtcDateTime, primary_key=True),
+    Column("state", String(16), nullable=False), Column("owner_id", String(64)),
+    Column("due_at", UtcDateTime, nullable=False), Column("ended_at", UtcDateTime, nullable=False),
+    Index("ix_sla_clock_history_started", "started_at"),
+)
+STALE_VERSION = ""  # no definition's version: funnel rows made before v9, rebuilt (reasons and all) before counting
+
+
+def _v9(connection: Connection) -> None:
+    """Version 9 keeps each record's drift reason with its history, so the reasons are counted at each period's end,
+    and the SLA clocks a lead's next clock ended, so the SLA trend counts them too. Funnel rows made before it have
+    no reasons: marked stale, so the next funnel rebuilds them from the snapshots first."""
+    metadata.create_all(connection, tables=[funnel_reasons, sla_clock_history])
+    connection.execute(funnel_records.update().values(version=STALE_VERSION))
+
+
 MIGRATION_LOCK_KEY = 0x1EAD5  # any constant of ours: one advisory lock for leadsync's migrations
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 LATEST = len(MIGRATIONS)
 
 

@@ -36,7 +36,7 @@ from connectors.store import schema as t
 from connectors.store.holders import SEPARATOR, holder_is_dead, holder_tag
 from connectors.store.run_items import SqlRunItems
 from mapping.funnel import FunnelPage
-from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
+from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount, ended_state, ends_clock
 from mapping.funnel_periods import PeriodGrid
 from mapping.plan import Correction, Skipped
 from mapping.sla import Observed, SlaEntry
@@ -394,8 +394,12 @@ class SqlRunState(SqlRunItems):
         with self._begin("upsert_sla") as c:
             existing = self._clocks(c, list(by_key))
             changed = 0
+            ended = [_ended_clock_row(row, as_of) for key, entry in by_key.items() if (row := existing.get(key)) is not None
+                     and ends_clock(row.stage, row.started_at, entry.stage, entry.started_at)]
+            self._upsert(c, t.sla_clock_history, ended, ["system", "record_id", "stage", "started_at"])
             for key, entry in by_key.items():
-                state, stage, flagged = existing.get(key, (None, None, None))
+                row = existing.get(key)
+                state, stage, flagged = (row.state, row.stage, row.flagged_stage) if row is not None else (None, None, None)
                 changed += state != entry.state.value or stage != entry.stage
                 if entry.state is SlaState.BREACHED and flagged != entry.stage:
                     transitions.new_breaches.append(entry)
@@ -405,15 +409,15 @@ class SqlRunState(SqlRunItems):
                          keep=["flagged_stage", "flagged_at", "cleared_at"])
         return SlaTransitions(transitions.new_breaches, transitions.cleared, changed)
 
-    def _clocks(self, c: Connection, keys: list[Key]) -> dict[Key, tuple[str, str, str | None]]:
+    def _clocks(self, c: Connection, keys: list[Key]) -> dict[Key, Any]:
         s = t.sla_clocks.c
         wanted = set(keys)
-        found: dict[Key, tuple[str, str, str | None]] = {}
+        found: dict[Key, Any] = {}
+        columns = (s.system, s.record_id, s.state, s.stage, s.flagged_stage, s.started_at, s.owner_id, s.due_at)
         for chunk in _chunks(sorted({r for _, r in keys})):
-            for system, record_id, state, stage, flagged in c.execute(
-                    select(s.system, s.record_id, s.state, s.stage, s.flagged_stage).where(s.record_id.in_(chunk))):
-                if (system, record_id) in wanted:
-                    found[(system, record_id)] = (state, stage, flagged)
+            for row in c.execute(select(*columns).where(s.record_id.in_(chunk))):
+                if (row.system, row.record_id) in wanted:
+                    found[(row.system, row.record_id)] = row
         return found
 
     def mark_flags(self, flagged: Sequence[tuple[str, str, str]], cleared: Sequence[Key], at: datetime) -> None:
@@ -711,9 +715,9 @@ class SqlRunState(SqlRunItems):
         with self._begin("funnel_velocity") as c:
             return funnel_store.velocity(c, grid, by)
 
-    def drift_reasons(self) -> list[ReasonCount]:
+    def drift_reasons(self, grid: PeriodGrid) -> list[ReasonCount]:
         with self._begin("drift_reasons") as c:
-            return funnel_store.reasons(c)
+            return funnel_store.reasons(c, grid)
 
     def sla_trend(self, grid: PeriodGrid) -> list[SlaCount]:
         with self._begin("sla_trend") as c:
@@ -750,6 +754,11 @@ def _row_key(run_id: str, c: Correction) -> dict[str, Any]:
 def _correction(row: Any) -> Correction:
     return Correction(row.system, row.record_id, row.field, row.before, row.after, row.stage_before,
                       row.stage_after or "", row.rule, row.reason or "", row.definition_version or "", row.step)
+
+
+def _ended_clock_row(row: Any, as_of: datetime) -> dict[str, Any]:
+    return {"system": row.system, "record_id": row.record_id, "stage": row.stage, "started_at": row.started_at,
+            "state": ended_state(row.state), "owner_id": row.owner_id, "due_at": row.due_at, "ended_at": as_of}
 
 
 def _clock_row(entry: SlaEntry, as_of: datetime) -> dict[str, Any]:

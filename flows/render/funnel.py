@@ -9,6 +9,7 @@ from typing import Any
 from flows.render.plan import markdown_table
 from flows.runs.funnel import Funnel
 from flows.runs.owner_names import owner_label
+from mapping.funnel_counts import LEFT
 from mapping.funnel_stats import OPEN, SYSTEMS
 
 Section = tuple[str, list[str], list[tuple[Any, ...]]]
@@ -17,6 +18,8 @@ SYSTEM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
 COLORS = ("#2b6cb0", "#38a169", "#d69e2e", "#805ad5", "#dd6b20", "#319795", "#b83280", "#718096", "#e53e3e", "#a0aec0")
 BAR = 18
 WIDTH = 360
+UNNAMED_NOTE = ("Owner names were not looked up (no Salesforce and HubSpot credentials configured, or the lookup "
+                "failed): owners without a name in the state store are shown by id.")
 
 
 def funnel_sections(funnel: Funnel) -> list[Section]:
@@ -26,7 +29,7 @@ def funnel_sections(funnel: Funnel) -> list[Section]:
 
 
 def render_funnel_markdown(funnel: Funnel) -> str:
-    parts = [f"# {_title(funnel)}", ""]
+    parts = [f"# {_title(funnel)}", "", *([UNNAMED_NOTE, ""] if funnel.unnamed_owners else [])]
     for title, headers, rows in funnel_sections(funnel):
         parts += [f"## {title}", "", markdown_table(headers, rows) if rows else "none", ""]
     return "\n".join(parts)
@@ -106,10 +109,11 @@ def _velocity(funnel: Funnel) -> Section:
 def _sla(funnel: Funnel) -> Section:
     rows = [(funnel.periods[r.period].label, _label(funnel, r.stage), owner_label(r.owner, funnel.owner_names.get(r.owner))
              if r.owner else NONE_LABEL, r.states.get("met", 0), r.states.get("missed", 0), r.states.get("breached", 0),
-             r.states.get("on_track", 0) + r.states.get("at_risk", 0),
+             r.states.get(LEFT, 0), r.states.get("on_track", 0) + r.states.get("at_risk", 0),
              "—" if r.compliance is None else f"{r.compliance:.0%}") for r in funnel.tables.sla]
-    return ("SLA compliance trend (clocks by the period they started in)",
-            ["period", "stage", "owner", "met", "missed", "breached", "open", "compliance"], rows)
+    return ("SLA compliance trend (clocks by the period they started in, a lead's earlier clocks included; "
+            "left: the lead moved on before the due time with no work logged)",
+            ["period", "stage", "owner", "met", "missed", "breached", "left", "open", "compliance"], rows)
 
 
 def _drift(funnel: Funnel) -> Section:
@@ -128,10 +132,11 @@ def _drift_totals(funnel: Funnel) -> Section:
 
 
 def _reasons(funnel: Funnel) -> Section:
-    rows = [(SYSTEM_NAMES.get(r.system, r.system), _label(funnel, r.stage), r.reason.replace("_", " "), r.records)
-            for r in funnel.tables.reasons]
-    return ("Why they differ: records whose own stage is not the definition's, by reason (as last pulled)",
-            ["system", "system's stage", "reason", "records"], rows)
+    rows = [(funnel.periods[r.period].label, SYSTEM_NAMES.get(r.system, r.system), _label(funnel, r.stage),
+             r.reason.replace("_", " "), r.records) for r in funnel.tables.reasons]
+    return (("Why they differ: records whose own stage is not the definition's at period end, by the reason seen "
+             "then (unknown: before leadsync first saw the record)"),
+            ["period", "system", "system's stage", "reason", "records"], rows)
 
 
 def _signed(n: int) -> str:

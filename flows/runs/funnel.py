@@ -1,8 +1,9 @@
 """The funnel in the shared vocabulary, and the drift between each system's numbers and the definition's.
 
-Built from the state store alone (no API call but one batched read of owner names the store has not cached): the
-sync keeps each page's funnel rows as it plans it (`record_funnel`); a store without them, or with rows of another
-definition version, is rebuilt from the snapshots (the last pulled copy of every record) first.
+Built from the state store alone (no API call but one batched read of owner names the store never cached, when the
+services have the systems' connectors): the sync keeps each page's funnel rows as it plans it (`record_funnel`); a
+store without them, or with rows of another definition version, is rebuilt from the snapshots (the last pulled copy
+of every record) first.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 
 from connectors.ports import TimeWindow
 from flows.runs.batches import RunMemory, plan_batch
+from flows.runs.funnel_owners import funnel_owner_names
 from flows.runs.funnel_rows import record_funnel
 from flows.runs.impact import snapshot_services
-from flows.runs.owner_names import owner_keys, resolve_owner_names
+from flows.runs.owner_names import owner_keys
 from flows.runs.services import CRM, MA, Services
 from mapping.funnel import StageCodes
+from mapping.funnel_counts import SlaCount
 from mapping.funnel_periods import Period, PeriodKind, funnel_periods, period_grid
 from mapping.funnel_stats import (
     FunnelTables,
@@ -28,12 +31,16 @@ from mapping.funnel_stats import (
     drift_totals,
     entered_table,
     entries_of_cohorts,
+    first_populated,
     ranked_reasons,
+    series_from,
+    sla_from,
     sla_rows,
     velocity_rows,
 )
 
 GROUPINGS = ("none", "owner", "source")
+Series = dict[tuple[str, int, str | None], list[int]]  # (view, code, group) -> stays open at each period's end
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Funnel:
     tables: FunnelTables
     drift_totals: list[dict[str, int]]
     owner_names: dict[str, str] = field(default_factory=dict)
+    unnamed_owners: bool = False  # some owners were never named: not cached, and not looked up (see funnel_owners)
     rebuilt: int = 0  # records whose rows were rebuilt from snapshots first
 
 
@@ -81,13 +89,14 @@ def needs_rebuild(services: Services) -> bool:
 
 
 def build_funnel(services: Services, query: FunnelQuery, *, rebuild: bool = False) -> Funnel:
-    """The funnel's tables for `query`, rebuilding the rows from the snapshots first when asked or needed."""
+    """The funnel's tables for `query`, rebuilding the rows from the snapshots first when asked or needed.
+
+    Periods before the first one in which anyone is anywhere are left out: nothing existed yet to count."""
     rebuilt = rebuild_funnel(services, query.until) if rebuild or needs_rebuild(services) else 0
     store = services.state
     codes = StageCodes(services.compiled)
-    periods = funnel_periods(query.period, services.compiled.zone, query.until, query.since)
+    periods, series, sla = _periods_in_use(services, query)
     grid = period_grid(query.period, services.compiled.zone, periods)
-    series = at_end_series(store.funnel_spans(grid, query.by), len(periods))
     drift = drift_rows(series, len(periods), codes)
     cohorts = store.funnel_cohorts(grid, query.by)
     tables = FunnelTables(
@@ -95,15 +104,27 @@ def build_funnel(services: Services, query: FunnelQuery, *, rebuild: bool = Fals
         at_end=at_end_table(series, codes),
         cohorts=cohort_rows(cohorts, codes),
         velocity=velocity_rows(store.funnel_velocity(grid, query.by), codes),
-        sla=sla_rows(store.sla_trend(grid)),
+        sla=sla_rows(sla),
         drift=drift,
-        reasons=ranked_reasons(store.drift_reasons()),
+        reasons=ranked_reasons(store.drift_reasons(grid)),
     )
     labels = {s.key: s.label for s in services.compiled.definition.stages}
     funnel = Funnel(query, periods, codes, labels, tables, drift_totals(drift, len(periods)), rebuilt=rebuilt)
     owners = [r.owner for r in tables.sla] + ([g for _, _, g in tables.entered] if query.by == "owner" else [])
-    funnel.owner_names = resolve_owner_names(services, owner_keys(owners))
+    named = funnel_owner_names(services, owner_keys(owners))
+    funnel.owner_names, funnel.unnamed_owners = named.names, named.unnamed
     return funnel
+
+
+def _periods_in_use(services: Services, query: FunnelQuery) -> tuple[tuple[Period, ...], Series, list[SlaCount]]:
+    """The query's periods from the first one anyone is in (or an SLA clock started in), with the stays open at each
+    period's end and the SLA counts, over those periods."""
+    periods = funnel_periods(query.period, services.compiled.zone, query.until, query.since)
+    grid = period_grid(query.period, services.compiled.zone, periods)
+    series = at_end_series(services.state.funnel_spans(grid, query.by), len(periods))
+    sla = services.state.sla_trend(grid)
+    first = first_populated(series, sla, len(periods))
+    return periods[first:], series_from(series, first), sla_from(sla, first)
 
 
 def funnel_document(funnel: Funnel) -> dict[str, Any]:
@@ -127,8 +148,8 @@ def funnel_document(funnel: Funnel) -> dict[str, Any]:
         "drift": [{"period": funnel.periods[d.period].label, "stage": d.stage, **d.systems, "definition": d.definition}
                   for d in t.drift],
         "drift_totals": [{"period": funnel.periods[i].label, **totals} for i, totals in enumerate(funnel.drift_totals)],
-        "drift_reasons": [{"system": r.system, "stage": r.stage, "reason": r.reason, "records": r.records}
-                          for r in t.reasons],
+        "drift_reasons": [{"period": funnel.periods[r.period].label, "system": r.system, "stage": r.stage,
+                           "reason": r.reason, "records": r.records} for r in t.reasons],
     }
 
 

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from connectors.ports import FunnelStore, RunState
-from mapping.funnel import DEFINITION, FunnelPage, RecordFacts, funnel_page
+from connectors.store import schema
+from connectors.store.sql_state import open_run_state
+from mapping.funnel import DEFINITION, FunnelPage, Reason, RecordFacts, funnel_page
 from mapping.funnel_counts import cohort_counts, ordered, reason_counts, sla_counts, span_counts, velocity_counts
 from mapping.funnel_periods import PeriodGrid, PeriodKind, funnel_periods, period_grid
+from mapping.funnel_reasons import UNKNOWN
 from mapping.match import match_identities
 from mapping.records import CanonicalLead, StageEvent
 from mapping.sla import SlaEntry, business_calendar
@@ -62,7 +67,7 @@ def test_the_store_counts_what_the_rows_say(state: FunnelStore, kind: PeriodKind
     assert ordered(state.funnel_spans(grid, by)) == span_counts(page.segments, edges, by)
     assert ordered(state.funnel_cohorts(grid, by)) == cohort_counts(page.segments, edges, by)
     assert ordered(state.funnel_velocity(grid, by)) == velocity_counts(page.segments, edges, by)
-    assert state.drift_reasons() == reason_counts(page.records)
+    assert state.drift_reasons(grid) == reason_counts(page.reasons, edges)
     assert state.funnel_versions() == {DEFAULT.version: len(page.records)}
 
 
@@ -86,6 +91,52 @@ def test_a_page_replaces_its_records_and_people_and_a_moved_person_leaves_no_tra
     assert state.funnel_versions() == {} and state.funnel_spans(grid, "none") == []
 
 
+def _pair_seen_at(as_of: datetime, crm_stage: str, crm_moves: tuple[StageEvent, ...]) -> FunnelPage:
+    """A lead created July 1 and its contact, an MQL by HubSpot (score 70) since August 10, as a sync at `as_of`
+    sees them."""
+    fields = {"email_valid": True, "score": 70, "owner_id": "o1", "source": "web"}
+    crm = CanonicalLead("salesforce", "00Q000000000001AAA", "ada@x.io", crm_stage, {}, fields,
+                        created_at=datetime(2026, 7, 1, 15, tzinfo=UTC), history=crm_moves)
+    mql = datetime(2026, 8, 10, 15, tzinfo=UTC)
+    ma = CanonicalLead("hubspot", "501", "ada@x.io", "mql", {}, fields, created_at=mql,
+                       history=(StageEvent("mql", mql, "seeded"),))
+    match = match_identities([crm], [ma])
+    return funnel_page(match.pairs, match.duplicates, [crm, ma], DEFAULT, business_calendar(DEFAULT.definition.calendar),
+                       as_of)
+
+
+def test_each_record_keeps_its_reasons_history_and_an_unknown_one_before_it_was_first_seen(state: FunnelStore) -> None:
+    first = _pair_seen_at(datetime(2026, 9, 15, 15, tzinfo=UTC), "inquiry", ())  # Salesforce lags HubSpot's MQL
+    state.save_funnel(first)
+    state.save_funnel(first)  # the same run's page again: nothing doubled
+    moved = (StageEvent("mql", datetime(2026, 10, 1, 15, tzinfo=UTC), "seeded"),)
+    state.save_funnel(_pair_seen_at(datetime(2026, 10, 20, 15, tzinfo=UTC), "mql", moved))  # caught up
+    grid = _grid(PeriodKind.MONTH, UNTIL, count=5)  # July to November
+
+    found = {(r.period, r.system, r.stage, r.reason): r.records for r in state.drift_reasons(grid)}
+
+    # July: both inquiries. August: differing since August 10, before the first sync saw it: unknown. September: the
+    # first sync's lag holds. October and November: the second sync saw them agree.
+    assert found == {(1, "salesforce", "inquiry", UNKNOWN): 1, (2, "salesforce", "inquiry", Reason.LAG): 1}
+    state.clear_funnel()
+    assert state.drift_reasons(grid) == []
+
+
+def test_funnel_rows_made_before_reasons_were_kept_are_stale_after_the_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/v8.db"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        assert schema.migrate(connection, target=8) == 8
+        connection.execute(schema.funnel_records.insert().values(
+            system="salesforce", record_id="00Q1", person="00Q1", stage="mql", resolved="mql", reason="",
+            version=DEFAULT.version, as_of_s=int(UNTIL.timestamp())))
+    engine.dispose()
+
+    store = open_run_state(url)  # migrated to the latest
+    assert store.funnel_versions() == {schema.STALE_VERSION: 1}  # so the next funnel rebuilds them, reasons and all
+    store.close()
+
+
 def test_the_sla_trend_counts_clocks_by_the_period_they_started_in(state: RunState) -> None:
     started = [datetime(2026, 10, 30, 23, tzinfo=UTC), datetime(2026, 11, 2, 14, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)]
     entries = [SlaEntry("salesforce", f"00Q{n:015d}", "mql", state, at, False, None, at + timedelta(hours=4),
@@ -97,3 +148,23 @@ def test_the_sla_trend_counts_clocks_by_the_period_they_started_in(state: RunSta
     expected = sla_counts(((e.started_at, e.stage, e.owner_id, e.state.value) for e in entries), grid.edges)
     assert state.sla_trend(grid) == expected
     assert [(r.period, r.state) for r in expected] == [(0, "met"), (1, "breached")]  # Oct 30 23:00 UTC is October in New York
+
+
+def _clock(record_id: str, stage: str, at: datetime, clock_state: SlaState) -> SlaEntry:
+    return SlaEntry("salesforce", record_id, stage, clock_state, at, False, None, at + timedelta(hours=4),
+                    at + timedelta(hours=3), None, "o1")
+
+
+def test_the_sla_trend_counts_a_leads_earlier_clocks_once_with_its_current_one(state: RunState) -> None:
+    october, november = datetime(2026, 10, 12, 14, tzinfo=UTC), datetime(2026, 11, 3, 14, tzinfo=UTC)
+    state.upsert_sla([_clock("00Q1", "mql", october, SlaState.BREACHED),
+                      _clock("00Q2", "mql", october, SlaState.ON_TRACK)], october + timedelta(hours=5))
+    moved_on = [_clock("00Q1", "sal", november, SlaState.MET), _clock("00Q2", "sal", november, SlaState.AT_RISK)]
+    state.upsert_sla(moved_on, november + timedelta(hours=1))
+    state.upsert_sla(moved_on, november + timedelta(hours=2))  # the same clocks again: nothing ends twice
+    again = _clock("00Q2", "sal", november + timedelta(days=2), SlaState.ON_TRACK)  # re-entered the same stage
+    state.upsert_sla([again], november + timedelta(days=2, hours=1))
+
+    counted = {(r.period, r.stage, r.state): r.clocks for r in state.sla_trend(_grid(PeriodKind.MONTH, UNTIL, count=2))}
+    assert counted == {(0, "mql", "breached"): 1, (0, "mql", "left"): 1,  # 00Q2 moved on before its due time
+                       (1, "sal", "met"): 1, (1, "sal", "left"): 1, (1, "sal", "on_track"): 1}

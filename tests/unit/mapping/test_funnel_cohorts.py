@@ -146,6 +146,7 @@ def test_drift_counts_each_system_and_the_definition_and_names_the_reasons(page:
     assert november["inquiry"].systems["salesforce"] == 3 and november["inquiry"].definition == 2  # F1, F2: one person
     totals = drift_totals(drift, 3)[NOV]
     assert totals == {"salesforce": 8, "hubspot": 1, DEFINITION: 7}  # records each system holds; people
-    reasons = reason_counts(page.records)
-    assert top_reasons(reasons) == {"hubspot": [(Reason.UNMET, 1)], "salesforce": [(Reason.DUPLICATE, 2)]}
+    reasons = reason_counts(page.reasons, edges)
+    assert top_reasons(reasons, NOV) == {"hubspot": [(Reason.UNMET, 1)], "salesforce": [(Reason.DUPLICATE, 2)]}
+    assert top_reasons(reasons, OCT) == {}  # the records agreed with the definition then
     assert {r.person for r in page.records if r.reason == Reason.DUPLICATE} == {DUPLICATE_PREFIX + "f@x.io"}

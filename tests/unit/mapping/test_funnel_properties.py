@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mapping.funnel import DEFINITION, NO_STAGE, FunnelPage, Segment, funnel_page
-from mapping.funnel_counts import cohort_counts, entry_counts, ordered, span_counts
+from mapping.funnel_counts import cohort_counts, entry_counts, ordered, reason_counts, span_counts
 from mapping.funnel_periods import PeriodKind, bounds, end_index, funnel_periods, period_grid, period_index
+from mapping.funnel_reasons import UNKNOWN, ReasonStay
 from mapping.funnel_stats import at_end_series, cohort_rows, drift_rows, drift_totals, entries_of_cohorts
 from mapping.match import match_identities
 from mapping.plan import plan_pairs
@@ -109,6 +110,23 @@ def _first_seen(lead: CanonicalLead, as_of: datetime) -> int:
         return int((lead.stage_entered_at or lead.created_at or as_of).timestamp())
     starts = [lead.history[0].at] + ([lead.created_at] if lead.created_at else [])
     return int(min(starts).timestamp())
+
+
+@given(populations())
+def test_a_record_has_one_reason_at_a_time_and_an_unknown_one_only_before_the_run(
+        population: tuple[FunnelPage, list[CanonicalLead], tuple[int, ...], datetime]) -> None:
+    page, _, edges, _ = population
+    histories: dict[tuple[str, str], list[ReasonStay]] = defaultdict(list)
+    for row in page.reasons:
+        histories[(row.system, row.record_id)].append(row)
+    assert histories.keys() == {(r.system, r.record_id) for r in page.records}
+    for *past, current in histories.values():
+        assert current.until_s is None and current.reason != UNKNOWN
+        assert all(r.reason == UNKNOWN and r.until_s is not None and r.since_s < r.until_s <= current.since_s for r in past)
+        assert all(a.until_s is not None and a.until_s <= b.since_s for a, b in pairwise(past))
+    for period in range(len(edges) - 1):
+        counted = sum(r.records for r in reason_counts(page.reasons, edges) if r.period == period)
+        assert counted <= len(histories)
 
 
 @given(populations(), st.sampled_from(list(PeriodKind)), st.integers(1, 14))
