@@ -111,8 +111,8 @@ def _sla(funnel: Funnel) -> Section:
              if r.owner else NONE_LABEL, r.states.get("met", 0), r.states.get("missed", 0), r.states.get("breached", 0),
              r.states.get(LEFT, 0), r.states.get("on_track", 0) + r.states.get("at_risk", 0),
              "—" if r.compliance is None else f"{r.compliance:.0%}") for r in funnel.tables.sla]
-    return ("SLA compliance trend (clocks by the period they started in, a lead's earlier clocks included; "
-            "left: the lead moved on before the due time with no work logged)",
+    return (("SLA compliance trend (clocks by the period they started in, a lead's earlier clocks included; "
+             "left: the lead moved on before the due time with no work logged)"),
             ["period", "stage", "owner", "met", "missed", "breached", "left", "open", "compliance"], rows)
 
 
