@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import SecretStr
+
 from mapping.funnel import FunnelPage
 from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount
 from mapping.funnel_periods import PeriodGrid
@@ -285,6 +287,17 @@ class SnapshotStore(Protocol):
 
     def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
         """The record ids `snapshot_page` would answer, without reading the snapshots."""
+        ...
+
+    def snapshot_cuts(self, system: str, parts: int, page: int, at_least: int = 1) -> list[str]:
+        """Record ids that cut the system's snapshots, in record id order, into up to `parts` ranges (no more than one
+        per `at_least` snapshots) of about equal size, each a whole number of `page`s (`snapshot_page` from the
+        first): each id ends a range (the last ends with the last snapshot)."""
+        ...
+
+    def shared_url(self) -> SecretStr | None:
+        """Where another process opens this same store (`connectors.store.sql_state.open_run_state`); None when
+        it cannot (in memory)."""
         ...
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]: ...

@@ -15,24 +15,38 @@ PAGE = 2_000
 Planned = Callable[[Sequence[str]], set[str]]  # of these record ids, those a replay has already planned
 
 
+def range_ends(count: int, parts: int, page: int, at_least: int = 1) -> list[int]:
+    """Where `count` records in order are cut into up to `parts` ranges of whole `page`s, no more than one per
+    `at_least` records: the end (exclusive) of each range but the last."""
+    pages = -(-count // page)
+    parts = max(1, min(parts, count // max(at_least, 1), pages))
+    return [end for end in sorted({round(pages * k / parts) * page for k in range(1, parts)}) if 0 < end < count]
+
+
 class SnapshotReads:
     """The snapshots one replayed page rests on (the page, its partners, its evidence), read from the store once and
     answered again to every definition replayed over the same page; forgotten when the next page is read."""
 
-    def __init__(self, state: SnapshotStore) -> None:
+    def __init__(self, state: SnapshotStore, page: int = PAGE) -> None:
         self.state = state
+        self.page = page
         self._by_id: dict[tuple[str, str], Snapshot] = {}
         self._answers: dict[tuple[str, str, tuple[str, ...]], list[Snapshot]] = {}
         self._in_page = False  # outside a page walk nothing is kept (nothing would forget it)
 
-    def pages(self, system: str, planned: Planned | None = None) -> Iterator[list[RawRecord]]:
-        """Every snapshot of `system` by record id, a page at a time; with `planned`, the ids it names are left out
-        unread (a replay's records already planned as partners: their JSON is not decoded a second time)."""
-        after: str | None = None
-        while ids := self.state.snapshot_ids(system, after, PAGE):
+    def pages(self, system: str, planned: Planned | None = None, after: str | None = None,
+              through: str | None = None) -> Iterator[list[RawRecord]]:
+        """Every snapshot of `system` by record id (those after `after` and up to `through`), a page at a time; with
+        `planned`, the ids it names are left out unread (a replay's records already planned as partners: their JSON
+        is not decoded a second time)."""
+        while ids := self.state.snapshot_ids(system, after, self.page):
+            if through is not None and ids[-1] > through:
+                ids = [i for i in ids if i <= through]
+                if not ids:
+                    break
             self._forget()
             skip = planned(ids) if planned is not None else set()
-            page = self.state.snapshot_page(system, after, PAGE) if not skip else \
+            page = self.state.snapshot_page(system, after, len(ids)) if not skip else \
                 sorted(self.state.snapshots(system, [i for i in ids if i not in skip]), key=lambda s: s.record_id)
             self._in_page = True
             self._remember(page)
@@ -87,6 +101,10 @@ class SnapshotSource:
 
     def iter_changed(self, window: TimeWindow) -> Iterator[list[RawRecord]]:
         return self.reads.pages(self.system)
+
+    def iter_range(self, after: str | None, through: str | None) -> Iterator[list[RawRecord]]:
+        """`iter_changed` of the records after `after` up to `through` (record ids; None: no bound)."""
+        return self.reads.pages(self.system, None, after, through)
 
     def iter_unplanned(self, planned: Planned) -> Iterator[list[RawRecord]]:
         """`iter_changed` without the records `planned` names (they are not read at all)."""

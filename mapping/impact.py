@@ -48,13 +48,35 @@ class Replayed:
 
     def add(self, plan: Plan, pairs: Iterable[LeadPair]) -> None:
         """Take one planned batch: its outcomes, its pairs, and the Salesforce ids its HubSpot records carry."""
-        pairs = list(pairs)
-        for pair in pairs:
-            if pair.ma is not None and (linked := pair.ma.fields.get("crm_lead_id")):
-                self.links.setdefault(pair.ma.key, (CRM, str(linked)))
-        partners = {p.ma.key: p.crm.key for p in pairs if p.ma is not None and p.crm is not None}
-        self.links.update(partners)
-        self.outcomes.update(plan_outcomes(plan, partners))
+        self.take(replayed_page(plan, pairs))
+
+    def take(self, page: ReplayedPage) -> None:
+        for record, lead in page.carried.items():
+            self.links.setdefault(record, lead)
+        self.links.update(page.partners)
+        self.outcomes.update(page.outcomes)
+
+
+@dataclass(frozen=True)
+class ReplayedPage:
+    """What one planned batch adds to a replay (small: it travels between processes)."""
+
+    outcomes: dict[Key, LeadOutcome]  # by the lead's primary record
+    partners: dict[Key, Key]  # a HubSpot record -> the Salesforce lead it was paired with
+    carried: dict[Key, Key]  # a HubSpot record -> the Salesforce lead its own link field names
+
+    def without(self, leads: set[Key], records: set[Key]) -> ReplayedPage:
+        """The page less the outcomes of `leads` and the pairings of HubSpot `records`."""
+        return ReplayedPage({k: v for k, v in self.outcomes.items() if k not in leads},
+                            {k: v for k, v in self.partners.items() if k not in records}, self.carried)
+
+
+def replayed_page(plan: Plan, pairs: Iterable[LeadPair]) -> ReplayedPage:
+    pairs = list(pairs)
+    carried = {pair.ma.key: (CRM, str(linked)) for pair in pairs
+               if pair.ma is not None and (linked := pair.ma.fields.get("crm_lead_id"))}
+    partners = {p.ma.key: p.crm.key for p in pairs if p.ma is not None and p.crm is not None}
+    return ReplayedPage(plan_outcomes(plan, partners), partners, carried)
 
 
 def plan_outcomes(plan: Plan, partners: Mapping[Key, Key]) -> dict[Key, LeadOutcome]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import SecretStr
+
 from connectors.errors import RunLockedError
 from connectors.ports import (
     OBSERVED,
@@ -24,6 +26,7 @@ from connectors.ports import (
     StageEvidence,
     WriteOutcome,
 )
+from connectors.snapshots import range_ends
 from connectors.store.item_codec import item_key
 from mapping.funnel import DEFINITION, FunnelPage, RecordFacts, Segment
 from mapping.funnel_counts import (
@@ -264,6 +267,13 @@ class FakeRunState:
 
     def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
         return sorted(r for s, r in self.snapshot_store if s == system and (after is None or r > after))[:size]
+
+    def snapshot_cuts(self, system: str, parts: int, page: int, at_least: int = 1) -> list[str]:
+        ids = FakeRunState.snapshot_ids(self, system, None, len(self.snapshot_store))
+        return [ids[end - 1] for end in range_ends(len(ids), parts, page, at_least)]
+
+    def shared_url(self) -> SecretStr | None:
+        return None  # the fake lives in this process only
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return [self.snapshot_store[(system, r)] for r in dict.fromkeys(record_ids) if (system, r) in self.snapshot_store]

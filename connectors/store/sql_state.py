@@ -31,6 +31,7 @@ from connectors.ports import (
     StageEvidence,
     WriteOutcome,
 )
+from connectors.snapshots import range_ends
 from connectors.store import funnel_store
 from connectors.store import schema as t
 from connectors.store.holders import SEPARATOR, holder_is_dead, holder_tag
@@ -541,6 +542,19 @@ class SqlRunState(SqlRunItems):
     def snapshot_ids(self, system: str, after: str | None, size: int) -> list[str]:
         with self._begin("snapshot_ids") as c:
             return list(c.scalars(_snapshot_keyset(t.lead_snapshots.c.record_id, system, after, size)))
+
+    def snapshot_cuts(self, system: str, parts: int, page: int, at_least: int = 1) -> list[str]:
+        s = t.lead_snapshots.c
+        with self._begin("snapshot_cuts") as c:
+            count = c.scalar(select(func.count()).select_from(t.lead_snapshots).where(s.system == system)) or 0
+            at = select(s.record_id).where(s.system == system).order_by(s.record_id).limit(1)
+            return [str(c.scalar(at.offset(end - 1))) for end in range_ends(count, parts, page, at_least)]
+
+    def shared_url(self) -> SecretStr | None:
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return None
+        return SecretStr(url.render_as_string(hide_password=False))
 
     def snapshots(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return self._snapshots_where(system, t.lead_snapshots.c.record_id, record_ids)

@@ -15,9 +15,10 @@ from typing import Any
 
 from connectors.ports import RunLog, RunState, TimeWindow
 from connectors.settings import RunSettings
-from connectors.snapshots import RefusingWriter, SnapshotReads, SnapshotSource
-from flows.runs.batches import RunMemory, pair_page, plan_batch, plan_paired, reads_alike
-from flows.runs.services import CRM, MA, Services, SystemPorts
+from connectors.snapshots import SnapshotReads, SnapshotSource
+from flows.runs.batches import PlannedInMemory, RunMemory, plan_batch, reads_alike
+from flows.runs.impact_parts import plan_page, range_cuts, replay_ranges, snapshot_services
+from flows.runs.services import CRM, MA, Services
 from flows.runs.sync import BEGINNING
 from mapping.definition.compiled import CompiledDefinition
 from mapping.impact import Impact, Replayed, compare, known_values, values_to_create
@@ -65,11 +66,14 @@ def replay(services: Services, as_of: datetime) -> Replayed:
     return replay_together([services], as_of)[0]
 
 
-def replay_together(each: Sequence[Services], as_of: datetime) -> list[Replayed]:
+def replay_together(each: Sequence[Services], as_of: datetime, parts: int | None = None) -> list[Replayed]:
     """`replay` of several services over the same sources, page by page in step. Definitions that read records
-    alike (`reads_alike`, e.g. a changed threshold) pair each page once and plan it each; others replay alone."""
+    alike (`reads_alike`, e.g. a changed threshold) pair each page once and plan it each; others replay alone.
+
+    Over a store another process can open, the Salesforce pages are cut by id into `parts` ranges replayed side by
+    side (`flows.runs.impact_parts`); None: one per core for a big store, else one."""
     if all(reads_alike(services.compiled, each[0].compiled) for services in each):
-        return _replay_paired_once(each, as_of)
+        return _replay_paired_once(each, as_of, parts)
     return [replay_alone(services, as_of) for services in each]
 
 
@@ -82,17 +86,19 @@ def replay_alone(services: Services, as_of: datetime) -> Replayed:
     return replayed
 
 
-def _replay_paired_once(each: Sequence[Services], as_of: datetime) -> list[Replayed]:
-    memory, found = RunMemory(), [Replayed() for _ in each]
-    first = each[0]
-    for system in (CRM, MA):
+def _replay_paired_once(each: Sequence[Services], as_of: datetime, parts: int | None) -> list[Replayed]:
+    found, first = [Replayed() for _ in each], each[0]
+    cuts = range_cuts(first, parts)
+    systems: tuple[str, ...]
+    if cuts:  # the Salesforce pages in id ranges side by side, then HubSpot's leftovers here
+        memory, systems = RunMemory(PlannedInMemory(replay_ranges(each, as_of, cuts, found))), (MA,)
+    else:
+        memory, systems = RunMemory(), (CRM, MA)
+    for system in systems:
         for page in _pages(first, system, as_of, memory):
-            paired = pair_page(first, system, page, memory)
-            if paired is None:
-                continue
-            observed = first.state.first_observed([pair.primary.key for pair in paired.pairs])
-            for services, replayed in zip(each, found, strict=True):
-                replayed.add(plan_paired(services, paired.pairs, as_of, observed), paired.pairs)
+            done = plan_page(each, system, page, memory, as_of)
+            for replayed, replayed_page in zip(found, done.replayed if done else (), strict=False):
+                replayed.take(replayed_page)
     return found
 
 
@@ -105,18 +111,6 @@ def _pages(services: Services, system: str, as_of: datetime,
     # Changes up to the as-of, never beyond the wall clock; an as-of before BEGINNING reads nothing.
     end = max(BEGINNING, min(as_of, services.clock()))
     yield from source.iter_changed(TimeWindow(BEGINNING, end))
-
-
-def snapshot_services(state: RunState, settings: RunSettings, compiled: CompiledDefinition,
-                      reads: SnapshotReads | None = None) -> Services:
-    """Read-only services over the snapshots: the replay cannot write, by construction."""
-    systems = {}
-    shared = reads or SnapshotReads(state)
-    for system in (CRM, MA):
-        source = SnapshotSource(state, system, shared)
-        systems[system] = SystemPorts(source, RefusingWriter(), None,  # type: ignore[arg-type]  # never provisions
-                                      evidence=source if system == CRM else None)
-    return Services(compiled, systems, state, settings)
 
 
 def live_values(services: Services) -> dict[str, set[str]]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from connectors.fakes.system import FakeSystem
 from connectors.ports import Snapshot
 from connectors.settings import RunSettings
 from connectors.snapshots import SnapshotReads
+from connectors.store.sql_state import SqlRunState, open_run_state
 from flows.runs.batches import reads_alike
 from flows.runs.impact import replay, replay_together, run_impact, snapshot_services
 from flows.runs.services import Services, SystemPorts
@@ -54,20 +56,33 @@ class CountingState(FakeRunState):
         return found
 
 
-def _synced() -> CountingState:
+def _people() -> tuple[FakeSystem, FakeSystem]:
     crm, ma = FakeSystem("salesforce"), FakeSystem("hubspot")
     for n in range(PEOPLE):
-        record, history = sf_lead(f"00Q{n:015d}", "Open - Not Contacted", f"p{n}@example.com", entered=at(2))
-        crm.load([record])
-        crm.history[record["Id"]] = history
+        _load_lead(crm, f"00Q{n:015d}", "Open - Not Contacted", f"p{n}@example.com", at(2))
         ma.load([hs_contact(str(900 + n), "marketingqualifiedlead", f"p{n}@example.com", score=40 + 5 * n,
                             entered=at(3))])
-    ma.load([hs_contact("990", "lead", "alone@example.com", score=80, entered=at(3),
-                        lastmodifieddate="2026-11-03T12:00:00Z")])
-    state = CountingState()
+    return crm, ma
+
+
+def _load_lead(crm: FakeSystem, record_id: str, status: str, email: str, entered: datetime) -> None:
+    record, history = sf_lead(record_id, status, email, entered=entered)
+    crm.load([record])
+    crm.history[record["Id"]] = history
+
+
+def _sync_into(state: FakeRunState | SqlRunState, crm: FakeSystem, ma: FakeSystem) -> None:
     ports = {name: SystemPorts(source=s, writer=s, picklist=s, evidence=s, flags=s) for name, s in
              (("salesforce", crm), ("hubspot", ma))}
     run_sync(Services(compiled(), ports, state, RunSettings()), as_of=AS_OF, dry_run=True)
+
+
+def _synced() -> CountingState:
+    crm, ma = _people()
+    ma.load([hs_contact("990", "lead", "alone@example.com", score=80, entered=at(3),
+                        lastmodifieddate="2026-11-03T12:00:00Z")])
+    state = CountingState()
+    _sync_into(state, crm, ma)
     state.reads.clear()
     state.records_read.clear()
     return state
@@ -91,6 +106,42 @@ def test_replaying_in_step_gives_the_outcomes_of_separate_replays(proposed: str,
     assert [r.outcomes for r in together] == [r.outcomes for r in alone]
     assert [r.links for r in together] == [r.links for r in alone]
     assert len(together[0].outcomes) >= PEOPLE
+
+
+def _synced_sqlite(tmp_path: Path) -> SqlRunState:
+    """The people of `_synced` and a duplicate of the first lead (same email), last in id order, in a SQLite store."""
+    crm, ma = _people()
+    _load_lead(crm, "00Q999999999999999", "Working - Contacted", "p0@example.com", at(4))
+    state = open_run_state(f"sqlite:///{tmp_path}/state.db")
+    _sync_into(state, crm, ma)
+    return state
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_ranges_replayed_side_by_side_plan_what_one_replay_plans(parts: int, tmp_path: Path) -> None:
+    state = _synced_sqlite(tmp_path)
+    definitions = [compiled(), _stricter(tmp_path, 60)]
+    reads = SnapshotReads(state, page=2)  # pages of two: the twins are on different pages of different ranges
+    one = replay_together([snapshot_services(state, RunSettings(), d, reads) for d in definitions], AS_OF, parts=1)
+    side_by_side = replay_together([snapshot_services(state, RunSettings(), d, reads) for d in definitions], AS_OF,
+                                   parts=parts)
+
+    assert len(state.snapshot_cuts("salesforce", parts, 2)) == parts - 1
+    assert [r.outcomes for r in side_by_side] == [r.outcomes for r in one]
+    assert [r.links for r in side_by_side] == [r.links for r in one]
+    assert one[0].outcomes != one[1].outcomes  # the raised threshold changes someone: both definitions were planned
+    assert ("salesforce", "00Q999999999999999") not in one[0].outcomes  # its contact is paired with the first twin
+    state.close()
+
+
+def test_a_range_that_fails_fails_the_replay(tmp_path: Path) -> None:
+    state = _synced_sqlite(tmp_path)
+    broken = state.snapshots("salesforce", ["00Q999999999999999"])[0]
+    state.save_snapshots([replace(broken, record=["not", "a", "record"])])  # type: ignore[arg-type]
+
+    with pytest.raises(AttributeError):  # raised in the last range's process, reaching the caller
+        replay_together([snapshot_services(state, RunSettings(), compiled(), SnapshotReads(state, 2))], AS_OF, parts=2)
+    state.close()
 
 
 def test_impact_reads_each_page_and_its_lookups_once_for_both_definitions(tmp_path: Path) -> None:

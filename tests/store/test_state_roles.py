@@ -154,6 +154,17 @@ def test_snapshots_are_upserted_paged_by_id_and_found_by_id_or_email(state: Snap
     assert state.snapshots("salesforce", ["2"]) == []
 
 
+def test_snapshot_ids_page_alike_and_cuts_fall_on_page_ends(state: SnapshotStore) -> None:
+    ids = [f"00Q{n:03d}" for n in range(10)]
+    state.save_snapshots([Snapshot("salesforce", i, None, {"Id": i}) for i in reversed(ids)])
+
+    assert state.snapshot_ids("salesforce", "00Q003", 4) == ids[4:8]
+    assert state.snapshot_cuts("salesforce", 2, 2) == ["00Q003"]  # 5 pages of 2: ranges of 2 and 3 pages
+    assert state.snapshot_cuts("salesforce", 3, 4) == ["00Q003", "00Q007"]  # 3 pages of 4, the last short
+    assert state.snapshot_cuts("salesforce", 4, 2, at_least=5) == ["00Q003"]  # one range per 5 at most: two
+    assert state.snapshot_cuts("salesforce", 2, 20) == state.snapshot_cuts("hubspot", 2, 2) == []  # one page, none
+
+
 # --- PulledRecords ----------------------------------------------------------------------------------------------------
 
 
