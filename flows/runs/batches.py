@@ -165,7 +165,7 @@ def _snapshots(services: Services, system: str, records: Sequence[RawRecord], ev
     made = []
     for record in records:
         record_id = _record_id(system, record)
-        made.append(Snapshot(system, record_id, record_email(services, system, record), dict(record),
+        made.append(Snapshot(system, record_id, record_email(services, system, record), record,
                              list(evidence.history.get(record_id, ())), list(evidence.activities.get(record_id, ()))))
     return made
 

@@ -97,8 +97,9 @@ def _replay_paired_once(each: Sequence[Services], as_of: datetime, parts: int | 
     for system in systems:
         for page in _pages(first, system, as_of, memory):
             done = plan_page(each, system, page, memory, as_of)
-            for replayed, replayed_page in zip(found, done.replayed if done else (), strict=False):
-                replayed.take(replayed_page)
+            if done is not None:
+                for replayed, replayed_page in zip(found, done.replayed, strict=True):
+                    replayed.take(replayed_page)
     return found
 
 
