@@ -27,9 +27,13 @@ def backfill_command(
     allow_mass_change: Annotated[bool, typer.Option("--allow-mass-change")] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluate SLAs as of this ISO instant (default: now); "
                                                       "a future one only without --apply.")] = None,
+    chunked: Annotated[bool, typer.Option("--chunked", help="Walk the range chunk by chunk even when it holds most "
+                                                            "of a system (default: such a range is one run, both "
+                                                            "systems pulled whole).")] = False,
     definitions: DefinitionsOption = None,
 ) -> None:
-    """Walk a past time range in chunks (checkpointed: rerun a failed backfill to resume)."""
+    """Walk a past time range in chunks (checkpointed: rerun a failed backfill to resume); a range holding most of a
+    system is one run that pulls both systems whole and joins them (unless --chunked)."""
     from rich.progress import Progress
 
     from flows.runs.backfill import run_backfill
@@ -47,7 +51,7 @@ def backfill_command(
             bar = progress.add_task("chunks", total=None)
             return run_backfill(services, start=begin, end=finish, as_of=instant, systems=chosen,
                                 dry_run=not apply, chunk=timedelta(days=chunk_days), allow_mass_change=allow_mass_change,
-                                progress=lambda done, total, _key: progress.update(bar, completed=done, total=total))
+                                whole=False if chunked else None, progress=lambda done, total, _key: progress.update(bar, completed=done, total=total))
 
     report = guarded(action)
     Console().print(f"backfill {report.status}: {len(report.chunks)} chunk(s) run, {len(report.skipped_chunks)} "

@@ -94,6 +94,7 @@ class RunReport:
     unmapped: list[UnmappedValue] = field(default_factory=list)
     quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
     path: str = LOOKUPS  # how partners were found: JOIN (a full run) or LOOKUPS
+    wide: bool = False  # its windows hold most of a system (a wide backfill): pulled whole
 
     def iter_items(self, kind: str, system: str | None = None) -> Iterator[Any]:
         """Every kept item of `kind`, page by page from the state store."""

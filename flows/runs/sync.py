@@ -63,8 +63,10 @@ def run_sync(
     batch_hook: BatchHook | None = None,
     keep_decisions: bool = False,
     lock: str | None = None,
+    whole: bool = False,
 ) -> RunReport:
-    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task.
+    """Run one sync; `batch_hook(name, thunk)` lets the Prefect flow run each batch as a task. `whole`: the windows
+    hold most of each system (a wide backfill), so both are pulled whole and joined, whatever the windows' start.
 
     One run of a kind at a time: the `kind` lock, or `lock` where runs of a kind may share the work (the slices
     of a fanned-out backfill each lock their own range; their writes still take turns).
@@ -75,6 +77,7 @@ def run_sync(
     state = services.state
     run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
     report = RunReport(run_id, kind, as_of, dry_run, items=state, decisions=[] if keep_decisions else None)
+    report.wide = whole
     hook = batch_hook or (lambda _name, thunk: thunk())
     try:
         with state.lock(lock or kind, run_id, LOCK_TTL):
@@ -279,17 +282,18 @@ def _moved_lead(lead: CanonicalLead | None, moved: dict[tuple[str, str], str], a
     return replace(lead, stage=moved[lead.key], stage_entered_at=as_of)
 
 
-def choose_path(services: Services, windows: dict[str, TimeWindow]) -> str:
-    """JOIN when a window starts at the beginning (no watermark yet, a distrusted one, a backfill from the start):
-    its pages would look up most of the other system page by page; LOOKUPS for the windows since a watermark."""
-    whole = any(window.start <= BEGINNING and window.end > window.start for window in windows.values())
+def choose_path(services: Services, windows: dict[str, TimeWindow], wide: bool = False) -> str:
+    """JOIN when a window starts at the beginning (no watermark yet, a distrusted one, a backfill from the start) or
+    the windows are `wide` (they hold most of a system): their pages would look up most of the other system page by
+    page; LOOKUPS for the windows since a watermark."""
+    whole = wide or any(window.start <= BEGINNING and window.end > window.start for window in windows.values())
     return JOIN if whole and can_join(services) else LOOKUPS
 
 
 def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> None:
-    report.path = choose_path(services, report.windows)
-    log.info("run %s: %s", report.run_id, "full run: both systems pulled whole, joined in the state store"
-             if report.path == JOIN else "incremental: partners looked up at the APIs page by page")
+    report.path = choose_path(services, report.windows, report.wide)
+    log.info("run %s: %s", report.run_id, "both systems pulled whole, joined in the state store"
+             if report.path == JOIN else "partners looked up at the APIs page by page")
     if report.path == LOOKUPS:
         _plan_pages(services, report, hook, None)
         return

@@ -106,7 +106,7 @@ def test_a_backfill_killed_mid_way_resumes_without_writing_anything_twice(world:
     provision_stages(dry_run=False)
     start, end = (datetime.now(UTC) - timedelta(days=45)).date(), (datetime.now(UTC) + timedelta(days=1)).date()
     command = [str(Path(sys.executable).parent / "leadsync"), "backfill", "--start", str(start), "--end", str(end),
-               "--apply", "--chunk-days", "3", "--allow-mass-change"]
+               "--apply", "--chunk-days", "3", "--allow-mass-change", "--chunked"]
     process = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = open_run_state(os.environ["LEADSYNC_DATABASE_URL"])
     deadline = time.monotonic() + 120
@@ -121,7 +121,7 @@ def test_a_backfill_killed_mid_way_resumes_without_writing_anything_twice(world:
     with open_services(load_settings()) as services:
         report = run_backfill(services, start=datetime.combine(start, datetime.min.time(), UTC),
                               end=datetime.combine(end, datetime.min.time(), UTC), as_of=datetime.now(UTC),
-                              dry_run=False, chunk=timedelta(days=3), allow_mass_change=True)
+                              dry_run=False, chunk=timedelta(days=3), allow_mass_change=True, whole=False)
     assert len(report.skipped_chunks) >= done_before
     writes = Counter(_applied_writes())
     assert writes and max(writes.values()) == 1

@@ -13,6 +13,7 @@ import pytest
 from connectors.fakes.system import FakeSystem
 from connectors.ports import RawRecord, RunState, TimeWindow
 from connectors.settings import RunSettings
+from flows.runs.backfill import run_backfill
 from flows.runs.services import CRM, MA, Services, SystemPorts
 from flows.runs.sync import JOIN, LOOKUPS, RunReport, run_sync
 from sandbox.population import SeedMix, generate
@@ -92,6 +93,31 @@ def test_a_backfill_from_the_beginning_joins_and_its_window_bounds_the_planned_r
     assert joined.path == JOIN
     assert 0 < joined.records_seen < len(crm.records) + len(ma.records)
     assert _plan(joined) == lookups_plan
+
+
+def test_a_wide_backfill_is_one_joined_run_and_plans_what_the_lookups_plan(make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(600)
+    start = NOW - timedelta(days=3650)  # after the beginning, before every record: the range holds them all
+    looked_up = run_sync(_services(crm, ma, make_state(), join=False), as_of=NOW, dry_run=True, kind="backfill",
+                         windows={CRM: TimeWindow(start, NOW), MA: TimeWindow(start, NOW)}, advance_watermarks=False)
+    lookups_plan = _plan(looked_up)
+    crm.calls.clear()
+    ma.calls.clear()
+    wide = run_backfill(_services(crm, ma, make_state(), join=True), start=start, end=NOW, as_of=NOW,
+                        chunk=timedelta(days=7))
+
+    assert len(wide.chunks) == 1 and [r.path for r in wide.reports] == [JOIN]  # not 522 weekly chunks
+    assert _plan(wide.reports[0]) == lookups_plan
+    assert crm.calls["pull_whole"] == 1 and sum(crm.calls[op] + ma.calls[op] for op in LOOKUP_CALLS) == 0
+
+
+def test_a_narrow_backfill_keeps_its_chunks_and_the_lookups(make_state: Callable[[], RunState]) -> None:
+    crm, ma = _systems(600)
+    narrow = run_backfill(_services(crm, ma, make_state(), join=True), start=NOW - timedelta(days=2), end=NOW,
+                          as_of=NOW, chunk=timedelta(days=1))
+
+    assert len(narrow.chunks) == 2 and {r.path for r in narrow.reports} == {LOOKUPS}
+    assert crm.calls["pull_whole"] == ma.calls["pull_whole"] == 0
 
 
 def test_an_incremental_window_keeps_the_lookups(make_state: Callable[[], RunState]) -> None:
