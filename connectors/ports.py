@@ -170,13 +170,6 @@ class Hold:
     definition_version: str
 
 
-class UnitOfWork(Protocol):
-    def unit_of_work(self) -> AbstractContextManager[None]:
-        """The store's writes made in this block on this thread commit together at its end, or (on an error) not at
-        all: a run's page is kept whole or not at all, and pays for one commit instead of one per write."""
-        ...
-
-
 class RunLog(Protocol):
     """Runs as they start and finish, and what each found (for `leadsync runs` and the report)."""
 
@@ -477,7 +470,7 @@ class FunnelStore(Protocol):
         ...
 
 
-class RunState(UnitOfWork, RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, RunItems, Checkpoints,
+class RunState(RunLog, Locks, Observations, Audit, SlaClocks, SnapshotStore, PulledRecords, RunItems, Checkpoints,
                Revisits, Holds, OwnerNameCache, FunnelStore, Protocol):
     """Everything a run keeps between runs, role by role; the SQL store and the fake implement it whole.
 

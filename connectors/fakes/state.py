@@ -93,10 +93,6 @@ class FakeRunState:
     funnel_reasons: dict[tuple[str, str], list[ReasonStay]] = field(default_factory=dict)  # record -> its history
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[None]:
-        yield  # the fake keeps each write at once: an error leaves the earlier writes of the block (the SQL stores do not)
-
     def start_run(self, kind: str, parameters: Mapping[str, Any]) -> str:
         run_id = str(uuid.uuid4())
         self.runs[run_id] = {"kind": kind, "parameters": dict(parameters), "status": "running",

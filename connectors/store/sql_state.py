@@ -133,31 +133,13 @@ class SqlRunState(SqlRunItems):
         self.engine = engine
         self._next_seq = {}
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        self._unit = threading.local()  # this thread's unit of work: its connection, while one is open
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[None]:
-        opened: Connection | None = getattr(self._unit, "connection", None)
-        if opened is not None:  # already inside one: it commits at its end
-            yield
-            return
-        with self._begin("unit_of_work") as connection:
-            self._unit.connection = connection
-            try:
-                yield
-            finally:
-                self._unit.connection = None
-
-    @contextmanager
     def _begin(self, operation: str) -> Iterator[Connection]:
-        opened: Connection | None = getattr(self._unit, "connection", None)
         try:
-            if opened is not None:
-                yield opened
-                return
             with self.engine.begin() as connection:
                 yield connection
         except SQLAlchemyError as exc:

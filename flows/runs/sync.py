@@ -315,10 +315,9 @@ def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups:
             def plan_page(page: list[dict[str, Any]] = page, system: str = system) -> BatchResult:
                 return plan_batch(services, system, page, report.as_of, memory, lookups)
 
-            with services.state.unit_of_work():  # the page's rows are kept whole, with one commit
-                batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
-                _absorb(services, report, batch)
-                services.state.save_snapshots(batch.snapshots)
+            batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
+            _absorb(services, report, batch)
+            services.state.save_snapshots(batch.snapshots)
     report.unmapped = memory.quarantine.unmapped
     report.quarantined = memory.quarantine.values
 

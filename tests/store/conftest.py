@@ -18,24 +18,13 @@ from tests.flows.conftest import BACKENDS, _fresh_postgres
 
 @pytest.fixture(params=BACKENDS)
 def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunState]:
-    yield from _store(request.param, tmp_path)
-
-
-@pytest.fixture(params=[b for b in BACKENDS if b != "memory"])
-def sql_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunState]:
-    """`state` over the SQL stores only: for what only they do (roll a unit of work back)."""
-    yield from _store(request.param, tmp_path)
-
-
-def _store(backend: str, tmp_path: Path) -> Iterator[RunState]:
-    if backend == "memory":
+    if request.param == "memory":
         yield FakeRunState()
         return
-    store = open_run_state(f"sqlite:///{tmp_path}/state-{uuid.uuid4().hex[:6]}.db") if backend == "sqlite" \
+    store = open_run_state(f"sqlite:///{tmp_path}/state-{uuid.uuid4().hex[:6]}.db") if request.param == "sqlite" \
         else _fresh_postgres()
     yield store
     if store.engine.dialect.name == "postgresql":
         with store.engine.begin() as connection:
             schema.metadata.drop_all(connection)
     store.close()
-

@@ -165,26 +165,6 @@ def test_snapshot_ids_page_alike_and_cuts_fall_on_page_ends(state: SnapshotStore
     assert state.snapshot_cuts("salesforce", 2, 20) == state.snapshot_cuts("hubspot", 2, 2) == []  # one page, none
 
 
-def test_a_unit_of_work_keeps_its_writes_whole_or_not_at_all(sql_state: RunState) -> None:
-    run_id = sql_state.start_run("sync", {})
-    with pytest.raises(RuntimeError), sql_state.unit_of_work():
-        sql_state.save_snapshots([Snapshot("hubspot", "1", None, {"id": "1"})])
-        sql_state.keep_items(run_id, {"skipped": [_skip("1")]})
-        assert sql_state.snapshots("hubspot", ["1"])  # its own writes are visible inside it
-        raise RuntimeError("the page failed")
-    assert sql_state.snapshots("hubspot", ["1"]) == [] and sql_state.item_page(run_id, "skipped", 0, 9) == []
-
-    with sql_state.unit_of_work(), sql_state.unit_of_work():  # nested: one unit, committed by the outer one
-        sql_state.save_snapshots([Snapshot("hubspot", "2", None, {"id": "2"})])
-        sql_state.keep_items(run_id, {"skipped": [_skip("2")]})
-    assert [s.record_id for s in sql_state.snapshot_page("hubspot", None, 9)] == ["2"]
-    assert [item for _, item in sql_state.item_page(run_id, "skipped", 0, 9)] == [_skip("2")]
-
-
-def _skip(record_id: str) -> Skipped:
-    return Skipped("hubspot", record_id, "lead", "mql", SkipReason.LOCKED)
-
-
 # --- PulledRecords ----------------------------------------------------------------------------------------------------
 
 
