@@ -115,12 +115,18 @@ def reason_values(r: ReasonStay) -> tuple[Any, ...]:
 
 def _insert_values(c: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
     """Rows as tuples in the table's column order, straight to the driver's executemany: SQLAlchemy's handling of
-    each row's parameters costs as much as the database's insert of it."""
+    each row's parameters costs as much as the database's insert of it.
+
+    A row another run wrote meanwhile (two runs replacing one person's stays at once: each deleted before the other
+    inserted) is overwritten, not a failed run: the later run's rows win where both wrote one."""
     if not rows:
         return
     columns = ", ".join(f'"{column.name}"' for column in table.columns)
     marks = ", ".join([_mark(c)] * len(table.columns))
-    c.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows)
+    keys = [column.name for column in table.primary_key.columns]
+    rest = ", ".join(f'"{column.name}" = excluded."{column.name}"' for column in table.columns if column.name not in keys)
+    conflict = f'ON CONFLICT ({", ".join(f"{chr(34)}{k}{chr(34)}" for k in keys)}) DO UPDATE SET {rest}'
+    c.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks}) {conflict}', rows)
 
 
 def _mark(c: Connection) -> str:
