@@ -39,20 +39,29 @@ class SnapshotReads:
         """Every snapshot of `system` by record id (those after `after` and up to `through`), a page at a time; with
         `planned`, the ids it names are left out unread (a replay's records already planned as partners: their JSON
         is not decoded a second time)."""
-        while ids := self.state.snapshot_ids(system, after, self.page):
-            if through is not None and ids[-1] > through:
-                ids = [i for i in ids if i <= through]
-                if not ids:
-                    break
+        while True:
+            ids, page = self._next_page(system, after, planned, through)
+            if not ids:
+                break
             self._forget()
-            skip = planned(ids) if planned is not None else set()
-            page = self.state.snapshot_page(system, after, len(ids)) if not skip else \
-                sorted(self.state.snapshots(system, [i for i in ids if i not in skip]), key=lambda s: s.record_id)
             self._in_page = True
             self._remember(page)
             yield [s.record for s in page]
             after = ids[-1]
         self._forget()
+
+    def _next_page(self, system: str, after: str | None, planned: Planned | None,
+                   through: str | None) -> tuple[list[str], list[Snapshot]]:
+        """The next page's ids (up to `through`), and the snapshots of those `planned` does not name: one read without
+        `planned`, the ids first with it (then only the unplanned are decoded)."""
+        if planned is None:
+            page = [s for s in self.state.snapshot_page(system, after, self.page) if through is None or s.record_id <= through]
+            return [s.record_id for s in page], page
+        ids = [i for i in self.state.snapshot_ids(system, after, self.page) if through is None or i <= through]
+        skip = planned(ids) if ids else set()
+        if not skip:
+            return ids, self.state.snapshot_page(system, after, len(ids)) if ids else []
+        return ids, sorted(self.state.snapshots(system, [i for i in ids if i not in skip]), key=lambda s: s.record_id)
 
     def by_ids(self, system: str, record_ids: Sequence[str]) -> list[Snapshot]:
         return self._answer("id", system, record_ids, self.state.snapshots)

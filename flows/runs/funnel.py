@@ -16,7 +16,7 @@ from connectors.ports import TimeWindow
 from flows.runs.batches import RunMemory, plan_batch
 from flows.runs.funnel_owners import funnel_owner_names
 from flows.runs.funnel_rows import record_funnel
-from flows.runs.impact import snapshot_services
+from flows.runs.impact_parts import snapshot_services
 from flows.runs.owner_names import owner_keys
 from flows.runs.services import CRM, MA, Services
 from mapping.funnel import StageCodes

@@ -84,7 +84,7 @@ def replay_ranges(each: Sequence[Services], as_of: datetime, cuts: Sequence[str]
 def join_range(found: list[Replayed], pages: Sequence[PageDone], planned: set[Key]) -> None:
     """Take a range's pages into the replays, less the pairs whose contact an earlier range planned."""
     for page in pages:
-        dropped = [(crm, ma) for crm, ma in page.pairs if ma is not None and ma in planned]
+        dropped = {(crm, ma) for crm, ma in page.pairs if ma is not None and ma in planned}
         leads = {crm or ma for crm, ma in dropped if crm or ma}
         records = {ma for _, ma in dropped if ma is not None}
         for replayed, done in zip(found, page.replayed, strict=True):

@@ -76,8 +76,7 @@ def run_sync(
     check_as_of(as_of, services.clock(), applying=not dry_run)
     state = services.state
     run_id = run_id or state.start_run(kind, {"dry_run": dry_run, "allow_mass_change": allow_mass_change})
-    report = RunReport(run_id, kind, as_of, dry_run, items=state, decisions=[] if keep_decisions else None)
-    report.wide = whole
+    report = RunReport(run_id, kind, as_of, dry_run, items=state, decisions=[] if keep_decisions else None, wide=whole)
     hook = batch_hook or (lambda _name, thunk: thunk())
     try:
         with state.lock(lock or kind, run_id, LOCK_TTL):
