@@ -68,14 +68,17 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def open_run_state(url: str | SecretStr) -> SqlRunState:
+def open_run_state(url: str | SecretStr, *, durable: bool = True) -> SqlRunState:
     """Open (and migrate) the store at a SQLAlchemy URL; SQLite files get their directory created.
 
     The URL may hold a password: it is unwrapped here, where the engine is made, and named in no error.
+    `durable=False` (SQLite): a commit does not wait for the disk. Only for a helper process whose writes the run
+    that started it commits after them (a power cut loses nothing that run recorded as done: its own commit syncs
+    the write-ahead log, every earlier commit's frames included).
     """
     engine = _engine(url.get_secret_value() if isinstance(url, SecretStr) else url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas if durable else _sqlite_pragmas_undurable)
     store = SqlRunState(engine)
     with _migration_turn(engine), store._begin("migrate") as connection:
         t.migrate(connection)
@@ -125,6 +128,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL waits for a lock too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_pragmas_undurable(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: the log is synced at checkpoints, not each commit
     cursor.close()
 
 

@@ -2,7 +2,7 @@
 
 Every lookup is batched (read by ids, find by emails, evidence by ids) and goes through `Lookups`: the systems' APIs
 on an incremental run, the run's whole pulls in the state store on a full run (`flows.runs.join`). Nothing here writes
-to the systems; a sync's page keeps its funnel rows in the state store (`flows.runs.funnel_rows`).
+to the systems; a sync keeps each page's rows itself (`flows.runs.page_writes`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Protocol
 
 from connectors.ports import RawRecord, Snapshot, StageEvidence
-from flows.runs.funnel_rows import record_funnel
 from flows.runs.services import CRM, MA, Services
 from mapping.convert import normalize_email, salesforce_id18
 from mapping.definition.compiled import CompiledDefinition
@@ -123,10 +122,7 @@ def plan_batch(services: Services, driver: str, page: Sequence[RawRecord], as_of
     plan = plan_paired(services, paired.pairs, as_of)
     snapshots = _snapshots(services, CRM, paired.crm_raw, paired.evidence) + \
         _snapshots(services, MA, paired.ma_raw, StageEvidence()) if keep_snapshots else []
-    result = BatchResult(paired.pairs, plan, paired.duplicates, len(paired.leads), snapshots, paired.leads)
-    if keep_snapshots:  # a sync's page: the funnel's rows are kept with its snapshots
-        record_funnel(services, result, as_of)
-    return result
+    return BatchResult(paired.pairs, plan, paired.duplicates, len(paired.leads), snapshots, paired.leads)
 
 
 def pair_page(services: Services, driver: str, page: Sequence[RawRecord], memory: RunMemory,

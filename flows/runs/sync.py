@@ -31,8 +31,10 @@ from connectors.ports import (
 )
 from flows.runs.apply import ApplyResult, apply_corrections, settle_pending
 from flows.runs.batches import BatchResult, Lookups, RunMemory, plan_batch
-from flows.runs.join import PlannedInStore, can_join, pull_whole, replay_pages
+from flows.runs.funnel_rows import funnel_rows
+from flows.runs.join import can_join, pull_whole, replay_pages
 from flows.runs.locks import WRITES_LOCK, waiting_lock
+from flows.runs.page_writes import PageWriter, PageWrites, page_writer
 from flows.runs.run_report import FIRST_ROWS, JOIN, LOOKUPS, RunReport
 from flows.runs.services import CRM, MA, Services
 from mapping.guards import BlastRadius, hold_back, hold_back_loops
@@ -293,18 +295,21 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> None:
     report.path = choose_path(services, report.windows, report.wide)
     log.info("run %s: %s", report.run_id, "both systems pulled whole, joined in the state store"
              if report.path == JOIN else "partners looked up at the APIs page by page")
-    if report.path == LOOKUPS:
-        _plan_pages(services, report, hook, None)
-        return
-    try:
-        lookups = pull_whole(services, report.run_id)
-        _plan_pages(services, report, hook, lookups)
-    finally:
-        services.state.drop_pulled(report.run_id)
+    # A joined run's pages are written by a process of their own, started now so it is ready when the pulls end.
+    with page_writer(services.state, report.run_id, own_process=report.path == JOIN) as writer:
+        if report.path == LOOKUPS:
+            _plan_pages(services, report, hook, None, writer)
+            return
+        try:
+            lookups = pull_whole(services, report.run_id)
+            _plan_pages(services, report, hook, lookups, writer)
+        finally:
+            services.state.drop_pulled(report.run_id)
 
 
-def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups: Lookups | None) -> None:
-    memory = RunMemory() if lookups is None else RunMemory(PlannedInStore(services.state, report.run_id))
+def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups: Lookups | None,
+                writer: PageWriter) -> None:
+    memory = RunMemory() if lookups is None else RunMemory(writer.marks())
     for system in (CRM, MA):
         window = report.windows[system]
         changed = _pages(services, system, window) if lookups is None else \
@@ -315,8 +320,7 @@ def _plan_pages(services: Services, report: RunReport, hook: BatchHook, lookups:
                 return plan_batch(services, system, page, report.as_of, memory, lookups)
 
             batch: BatchResult = hook(f"plan-{system}-{number}", plan_page)
-            _absorb(services, report, batch)
-            services.state.save_snapshots(batch.snapshots)
+            _absorb(services, report, batch, writer)
     report.unmapped = memory.quarantine.unmapped
     report.quarantined = memory.quarantine.values
 
@@ -343,15 +347,15 @@ def _record_revisits(state: Revisits, report: RunReport) -> None:
                         for c, o in result.failed if o.transient])
 
 
-def _absorb(services: Services, report: RunReport, batch: BatchResult) -> None:
-    """Count the batch, hold back what must not be written, and keep its items in the store (not in memory)."""
-    state, run_id = services.state, report.run_id
+def _absorb(services: Services, report: RunReport, batch: BatchResult, writer: PageWriter) -> None:
+    """Count the batch, hold back what must not be written, and keep its rows in the store (not in memory)."""
     report.records_seen += batch.records_seen
     report.leads += len(batch.pairs)
     corrections, held = _held_back(services, report, batch.plan.corrections)
     skipped = [*batch.plan.skipped, *held]
     observed = [] if report.dry_run else batch.pairs  # what an applying run records of each lead at its end
-    state.keep_items(run_id, {CORRECTION: corrections, SKIPPED: skipped, SLA: batch.plan.sla, OBSERVED: observed})
+    items: dict[str, list[Any]] = {CORRECTION: corrections, SKIPPED: skipped, SLA: batch.plan.sla, OBSERVED: observed}
+    writer.write(PageWrites(items, batch.snapshots, funnel_rows(services, batch, report.as_of)))
     report.tally.add_sla(batch.plan.sla)
     report.tally.add_corrections(corrections)
     report.tally.skipped += len(skipped)

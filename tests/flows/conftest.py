@@ -22,12 +22,22 @@ BACKENDS = ["memory", "sqlite", *(["postgresql"] if POSTGRES else [])]
 
 @pytest.fixture(params=BACKENDS)
 def make_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], RunState]]:
+    yield from _stores(request.param, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS[1:])
+def shared_state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], SqlRunState]]:
+    """Only the stores another process can open (a SQLite file, PostgreSQL)."""
+    yield from _stores(request.param, tmp_path)
+
+
+def _stores(backend: str, tmp_path: Path) -> Iterator[Callable[[], Any]]:
     stores: list[SqlRunState] = []
 
     def build() -> RunState:
-        if request.param == "memory":
+        if backend == "memory":
             return FakeRunState()
-        if request.param == "sqlite":
+        if backend == "sqlite":
             store = open_run_state(f"sqlite:///{tmp_path}/state-{uuid.uuid4().hex[:6]}.db")
         else:
             store = _fresh_postgres()
