@@ -43,6 +43,7 @@ class _Snapshot:
         for name, table in self.org.tables.items():
             for key in list(table.rows)[self.sizes[name] :]:
                 del table.rows[key]
+            table.forget_indexes()
 
 
 def _failure(record_id: str | None, error: DmlError) -> Result:

@@ -34,15 +34,22 @@ class Plan:
     predicate: Callable[[Row], bool] | None
     sort_keys: list[tuple[Getter, bool, bool]]
     api_version: str
+    narrowing: tuple[str, Callable[[object], object], frozenset[object]] | None = None
 
     def run(self, include_deleted: bool) -> list[Row]:
-        rows = self.table.live(include_deleted)
+        rows = self.table.live(include_deleted) if self.narrowing is None else self._narrowed(include_deleted)
         matched = [row for row in rows if self.predicate(row)] if self.predicate else list(rows)
         for getter, descending, nulls_last in reversed(self.sort_keys):
             matched.sort(key=_sort_key(getter, descending, nulls_last), reverse=descending)
         start = self.query.offset or 0
         stop = start + self.query.limit if self.query.limit is not None else None
         return matched[start:stop] if start or stop is not None else matched
+
+    def _narrowed(self, include_deleted: bool) -> list[Row]:
+        """The rows the indexed part of the filter leaves, in table order (the whole filter still applies)."""
+        deleted = self.table.columns["IsDeleted"]
+        return [row for row in self.table.lookup(*self.narrowing) if include_deleted or not row[deleted]] \
+            if self.narrowing else []
 
     def csv_header(self) -> list[str]:
         return [column.ref.dotted if column.relationship else column.name for column in self.columns]
@@ -73,8 +80,9 @@ def compile_query(org: Org, text: str, api_version: str) -> Plan:
     columns = [resolver.column(ref) for ref in query.fields]
     _reject_duplicates(query, columns)
     predicate = soql_where.compile_condition(query.where, resolver.filter_field) if query.where else None
+    narrowing = soql_where.narrowing(query.where, resolver.filter_field) if query.where else None
     sort_keys = [(resolver.column(key.field).getter, key.descending, key.nulls_last) for key in query.order]
-    return Plan(query, table, columns, predicate, sort_keys, api_version)
+    return Plan(query, table, columns, predicate, sort_keys, api_version, narrowing)
 
 
 def _reject_duplicates(query: Query, columns: list[Column]) -> None:

@@ -30,6 +30,20 @@ def compile_condition(cond: Condition, lookup: FieldLookup) -> Predicate:
     return _comparison(cond, lookup)
 
 
+def narrowing(cond: Condition, lookup: FieldLookup) -> tuple[str, Callable[[object], object], frozenset[object]] | None:
+    """A field every matching row has one of a few values in (`F = 'x'`, `F IN (…)`, alone or ANDed): its name, how
+    the filter compares it, and the values, so rows can be found by an index (`Table.lookup`) instead of a scan.
+    None when the condition has no such part (only text and id fields, with text values, qualify)."""
+    parts = cond.items if isinstance(cond, BoolOp) and cond.op == "AND" else (cond,)
+    for part in parts:
+        if not isinstance(part, Comparison) or part.op not in ("=", "IN") or len(part.field.path) != 1:
+            continue
+        _, spec = lookup(part.field)
+        if spec.type in _TEXT and all(lit.kind == "string" for lit in part.values):
+            return spec.name, _normalizer(spec), frozenset(_bind_literal(lit, spec, part.field) for lit in part.values)
+    return None
+
+
 def _comparison(cmp: Comparison, lookup: FieldLookup) -> Predicate:
     getter, spec = lookup(cmp.field)
     if cmp.op == "LIKE":

@@ -39,6 +39,10 @@ class Table:
         self.spec = spec
         self.columns: dict[str, int] = {name: i for i, name in enumerate(spec.fields)}
         self.rows: dict[str, Row] = {}
+        # Per field queried by `=` or `IN`: its values (as the filter compares them) -> ids, and each id's place in
+        # `rows`. Built on first use, kept up to date by `set` and `insert`; `forget_indexes` after other changes.
+        self._indexes: dict[str, tuple[Callable[[object], object], dict[object, set[str]]]] = {}
+        self._rank: dict[str, int] = {}
 
     def column(self, name: str) -> int:
         index = self.columns.get(name)
@@ -58,6 +62,11 @@ class Table:
         index = self.column(name)
         if index >= len(row):
             row.extend([None] * (index + 1 - len(row)))
+        kept = self._indexes.get(name)
+        if kept is not None and (record_id := self.get(row, "Id")) in self.rows:
+            key, ids = kept
+            ids.get(key(row[index]), set()).discard(str(record_id))
+            ids.setdefault(key(value), set()).add(str(record_id))
         row[index] = value
 
     def insert(self, record_id: str, values: Mapping[str, object]) -> Row:
@@ -66,7 +75,29 @@ class Table:
             self.set(row, name, value)
         self.set(row, "Id", record_id)
         self.rows[record_id] = row
+        if self._indexes:
+            self._rank[record_id] = len(self._rank)
+            for name, (key, ids) in self._indexes.items():
+                ids.setdefault(key(self.get(row, name)), set()).add(record_id)
         return row
+
+    def lookup(self, name: str, key: Callable[[object], object], wanted: frozenset[object]) -> list[Row]:
+        """The rows whose `name`, as `key` makes it, is one of `wanted`, in table order: what a scan filtering on
+        `key(value) in wanted` finds, without the scan."""
+        if name not in self._indexes:
+            if not self._indexes:
+                self._rank = {record_id: n for n, record_id in enumerate(self.rows)}
+            ids: dict[object, set[str]] = {}
+            for record_id, row in self.rows.items():
+                ids.setdefault(key(self.get(row, name)), set()).add(record_id)
+            self._indexes[name] = (key, ids)
+        found = self._indexes[name][1]
+        hits = sorted((record_id for value in wanted for record_id in found.get(value, ())), key=self._rank.__getitem__)
+        return [self.rows[record_id] for record_id in hits]
+
+    def forget_indexes(self) -> None:
+        """After a change that bypassed `set` and `insert` (a rollback, a reload): indexes are built again."""
+        self._indexes, self._rank = {}, {}
 
     def to_dict(self, row: Row) -> dict[str, object]:
         return {name: self.get(row, name) for name in self.spec.fields}
@@ -151,6 +182,7 @@ class Org:
         table = self.tables["LeadStatus"]
         existing = {table.get(row, "ApiName"): key for key, row in table.rows.items()}
         table.rows = {}
+        table.forget_indexes()
         for order, value in enumerate(self.active_statuses(), start=1):
             record_id = existing.get(value.full_name) or self.ids.mint("01J")
             values = {"MasterLabel": value.label, "ApiName": value.full_name, "SortOrder": order}

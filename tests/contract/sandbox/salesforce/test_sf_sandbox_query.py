@@ -143,3 +143,30 @@ def test_offset_up_to_2000_is_allowed_and_above_is_number_outside_valid_range(le
     assert caught.value.status == 400
     [error] = caught.value.content
     assert error["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE" and error["message"]
+
+
+def _who(sf: Salesforce, ids: list[str]) -> list[str]:
+    quoted = ", ".join(f"'{i}'" for i in ids)
+    return sorted(r["Subject"] for r in sf.query_all(f"SELECT Subject FROM Task WHERE WhoId IN ({quoted})")["records"])
+
+
+def test_filters_by_id_and_text_find_what_a_scan_finds_through_writes_and_rollbacks(leads: SalesforceSandbox,
+                                                                                   sf: Salesforce) -> None:
+    """`F = 'x'` and `F IN (…)` are answered from an index (the emulator's speed at a million rows): it follows
+    creates, updates and an allOrNone rollback, and compares as the filter does (15- or 18-character ids, any case)."""
+    ids = [r["Id"] for r in sf.query_all("SELECT Id FROM Lead ORDER BY LastName")["records"]]
+    assert _who(sf, ids[:2]) == []  # the first such query builds the index
+    for n, who in enumerate([ids[0], ids[1], ids[0]]):
+        sf.Task.create({"WhoId": who, "Subject": f"Call {n}", "Status": "Not Started"})
+    assert _who(sf, [ids[0][:15]]) == ["Call 0", "Call 2"] and _who(sf, [ids[1]]) == ["Call 1"]
+    moved = sf.query(f"SELECT Id FROM Task WHERE Subject = 'call 2' AND WhoId = '{ids[0]}'")["records"][0]["Id"]
+    sf.Task.update(moved, {"WhoId": ids[2]})
+    assert (_who(sf, [ids[0]]), _who(sf, [ids[2]])) == (["Call 0"], ["Call 2"])
+    body = {"allOrNone": True, "records": [{"attributes": {"type": "Task"}, "id": moved, "WhoId": ids[3]},
+                                           {"attributes": {"type": "Task"}, "id": moved[:-3] + "zzz", "Subject": "x"}]}
+    results = sf.restful("composite/sobjects", method="PATCH", json=body)
+    assert not any(r["success"] for r in results)  # rolled back: the move to ids[3] did not happen
+    assert (_who(sf, [ids[2]]), _who(sf, [ids[3]])) == (["Call 2"], [])
+    assert _names(sf, "Email IN ('LEAD7@EXAMPLE.COM', 'nobody@example.com')") == ["Lead00007"]
+    sf.Lead.update(ids[7], {"Email": "moved@example.com"})
+    assert _names(sf, "Email = 'lead7@example.com'") == [] and _names(sf, "Email = 'Moved@Example.com'") == ["Lead00007"]
