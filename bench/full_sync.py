@@ -62,11 +62,13 @@ def run(facts: dict[str, Any], latency_s: float) -> None:
     after = calls(facts)
     used = {system: after[system] - before[system] for system in after}
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    writer_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the sandbox is not reaped yet
     floor = bound.floor_s(latency_s)
     total_bound = bound.salesforce_calls + bound.hubspot_calls
     print(f"planned {report['leads']} leads, {report['corrections']} corrections; calls salesforce "
           f"{used['salesforce']} (bound {bound.salesforce_calls}), hubspot {used['hubspot']} (bound "
-          f"{bound.hubspot_calls}); {wall:.1f} s against a floor of {floor:.1f} s")
+          f"{bound.hubspot_calls}); {wall:.1f} s against a floor of {floor:.1f} s; the page writer's process "
+          f"peaked at {writer_peak:.0f} MB")
     print(f"full-sync: calls {sum(used.values()) / total_bound:.2f} x lower bound, wall {wall / floor:.2f} x floor, "
           f"peak {peak:.0f} MB")
 
