@@ -57,7 +57,7 @@ def run(facts: dict[str, Any], latency_s: float) -> None:
     bound = lower_bound(facts)
     before = calls(facts)
     started = time.perf_counter()
-    report = first_full_sync()
+    report, seconds = first_full_sync()
     wall = time.perf_counter() - started
     after = calls(facts)
     used = {system: after[system] - before[system] for system in after}
@@ -68,18 +68,19 @@ def run(facts: dict[str, Any], latency_s: float) -> None:
     print(f"planned {report['leads']} leads, {report['corrections']} corrections; calls salesforce "
           f"{used['salesforce']} (bound {bound.salesforce_calls}), hubspot {used['hubspot']} (bound "
           f"{bound.hubspot_calls}); {wall:.1f} s against a floor of {floor:.1f} s; the page writer's process "
-          f"peaked at {writer_peak:.0f} MB")
+          f"peaked at {writer_peak:.0f} MB; {seconds}")
     print(f"full-sync: calls {sum(used.values()) / total_bound:.2f} x lower bound, wall {wall / floor:.2f} x floor, "
           f"peak {peak:.0f} MB")
 
 
-def first_full_sync() -> dict[str, int]:
+def first_full_sync() -> tuple[dict[str, int], str]:
     from connectors.environment import load_settings
     from flows.runs.sync import run_sync
     from flows.wiring import open_services
 
     with open_services(load_settings()) as services:
-        return run_sync(services, as_of=datetime.now(UTC), dry_run=True).counts()
+        report = run_sync(services, as_of=datetime.now(UTC), dry_run=True)
+        return report.counts(), report.timings()
 
 
 def lower_bound(facts: dict[str, Any]) -> Bound:

@@ -6,8 +6,10 @@ few rows whatever the size of the org; the plan's JSON, the apply step and the S
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,6 +97,18 @@ class RunReport:
     quarantined: list[QuarantinedValue] = field(default_factory=list)  # garbage values, with record and field
     path: str = LOOKUPS  # how partners were found: JOIN (a full run) or LOOKUPS
     wide: bool = False  # its windows hold most of a system (a wide backfill): pulled whole
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step (pull, plan, apply): where it went
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
+
+    def timings(self) -> str:
+        return ", ".join(f"{step} {spent:.1f} s" for step, spent in self.seconds.items())
 
     def iter_items(self, kind: str, system: str | None = None) -> Iterator[Any]:
         """Every kept item of `kind`, page by page from the state store."""

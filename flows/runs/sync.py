@@ -95,6 +95,7 @@ def run_sync(
     finally:
         state.drop_items(run_id, [OBSERVED])
     state.finish_run(run_id, report.status, report.counts())
+    log.info("run %s %s: %s", run_id, report.status, report.timings())
     return report
 
 
@@ -133,8 +134,10 @@ def _run(
                 def apply_mine(system: str = system) -> ApplyResult:
                     return apply_corrections(services, report.run_id, system, report.iter_items(CORRECTION, system))
 
-                report.applied[system] = hook(f"apply-{system}", apply_mine)
-        flag_sla(services, report)
+                with report.timed("apply"):
+                    report.applied[system] = hook(f"apply-{system}", apply_mine)
+        with report.timed("flag"):
+            flag_sla(services, report)
         _record_revisits(services.state, report)
     if report.applied:
         services.state.save_findings(report.run_id, findings(report))
@@ -296,12 +299,14 @@ def _plan_all(services: Services, report: RunReport, hook: BatchHook) -> None:
     log.info("run %s: %s", report.run_id, "both systems pulled whole, joined in the state store"
              if report.path == JOIN else "partners looked up at the APIs page by page")
     # A joined run's pages are written by a process of their own, started now so it is ready when the pulls end.
-    with page_writer(services.state, report.run_id, own_process=report.path == JOIN) as writer:
-        if report.path == LOOKUPS:
+    with report.timed("pull and plan"), \
+            page_writer(services.state, report.run_id, own_process=report.path == JOIN) as writer:
+        if report.path == LOOKUPS:  # each page is pulled, then planned
             _plan_pages(services, report, hook, None, writer)
             return
         try:
-            lookups = pull_whole(services, report.run_id)
+            with report.timed("pull"):
+                lookups = pull_whole(services, report.run_id)
             _plan_pages(services, report, hook, lookups, writer)
         finally:
             services.state.drop_pulled(report.run_id)

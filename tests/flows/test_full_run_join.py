@@ -77,6 +77,7 @@ def test_a_first_full_run_joins_and_plans_what_the_lookups_plan(make_state: Call
     assert sum(crm.calls[op] + ma.calls[op] for op in LOOKUP_CALLS) == 0  # partners and evidence came from the store
     assert crm.calls["pull_whole"] == 1 and ma.calls["pull_whole"] == -(-len(ma.records) // 100)
     assert state.pulled_page(joined.run_id, CRM, (0, 2**62), None, 10) == []  # the pulls are dropped after planning
+    assert joined.seconds["pull and plan"] >= joined.seconds["pull"] > 0 and "pull" not in looked_up.seconds
 
 
 def test_a_backfill_from_the_beginning_joins_and_its_window_bounds_the_planned_records(
