@@ -72,13 +72,15 @@ def open_run_state(url: str | SecretStr, *, durable: bool = True) -> SqlRunState
     """Open (and migrate) the store at a SQLAlchemy URL; SQLite files get their directory created.
 
     The URL may hold a password: it is unwrapped here, where the engine is made, and named in no error.
-    `durable=False` (SQLite): a commit does not wait for the disk. Only for a helper process whose writes the run
-    that started it commits after them (a power cut loses nothing that run recorded as done: its own commit syncs
-    the write-ahead log, every earlier commit's frames included).
+    `durable=False`: a commit does not wait for the disk. Only for a helper process whose writes the run that started
+    it commits after them (a power cut loses nothing that run recorded as done: its own commit syncs the write-ahead
+    log, every earlier commit's records included, on SQLite as on PostgreSQL).
     """
     engine = _engine(url.get_secret_value() if isinstance(url, SecretStr) else url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas if durable else _sqlite_pragmas_undurable)
+    elif not durable:
+        event.listen(engine, "connect", _postgres_undurable)
     store = SqlRunState(engine)
     with _migration_turn(engine), store._begin("migrate") as connection:
         t.migrate(connection)
@@ -129,6 +131,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _postgres_undurable(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    dbapi_connection.commit()
 
 
 def _sqlite_pragmas_undurable(dbapi_connection: Any, record: Any) -> None:

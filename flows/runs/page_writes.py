@@ -179,7 +179,7 @@ class PageWriterProcess:
 
 
 @contextmanager
-def page_writer(state: Any, run_id: str, *, own_process: bool) -> Iterator[PageWriter]:
+def page_writer(state: PageStore, run_id: str, *, own_process: bool) -> Iterator[PageWriter]:
     """A writer for the run's pages: a process of its own where asked and the store can be opened by one."""
     url = state.shared_url() if own_process else None
     if url is None:

@@ -44,6 +44,18 @@ def test_migrations_run_forward_from_empty_and_are_idempotent(store_url: str) ->
     store.close()
 
 
+def test_a_helper_s_store_commits_without_waiting_for_the_disk_and_a_run_s_does(store_url: str) -> None:
+    show = "PRAGMA synchronous" if store_url.startswith("sqlite") else "SHOW synchronous_commit"
+    found = {}
+    for durable in (True, False):
+        store = open_run_state(store_url, durable=durable)
+        with store.engine.connect() as connection:
+            found[durable] = str(connection.exec_driver_sql(show).scalar())
+        store.close()
+    # SQLite: FULL (2) syncs at each commit, NORMAL (1) at checkpoints; PostgreSQL: on / off
+    assert found == ({True: "2", False: "1"} if store_url.startswith("sqlite") else {True: "on", False: "off"})
+
+
 def test_a_version_one_database_is_migrated_to_the_latest(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/v1.db"
     engine = create_engine(url)
