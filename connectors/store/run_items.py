@@ -3,17 +3,18 @@ page: the run's memory holds a page, not the org."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
 from connectors.store import schema as t
 from connectors.store.item_codec import decode, encode, item_key
+from connectors.store.keys import system_chunks
 
-KEY_CHUNK = 400  # (system, record_id) pairs per IN list
+KEY_CHUNK = 400  # record ids per IN list
 
 
 class SqlRunItems:
@@ -59,9 +60,9 @@ class SqlRunItems:
         i = t.run_items.c
         found: list[tuple[int, Any]] = []
         with self._begin("items_of") as c:
-            for chunk in _key_chunks(sorted(set(keys))):
+            for system, chunk in system_chunks(keys, KEY_CHUNK):
                 rows = c.execute(select(i.seq, i.item).where(and_(i.run_id == run_id, i.kind == kind,
-                                                                  tuple_(i.system, i.record_id).in_(chunk))))
+                                                                  i.system == system, i.record_id.in_(chunk))))
                 found += [(seq, decode(kind, item)) for seq, item in rows]
         return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
@@ -82,8 +83,3 @@ def _row(run_id: str, kind: str, seq: int, item: Any) -> dict[str, Any]:
     system, record_id = item_key(item)
     return {"run_id": run_id, "kind": kind, "seq": seq, "system": system, "record_id": record_id,
             "item": encode(kind, item)}
-
-
-def _key_chunks(keys: Sequence[tuple[str, str]]) -> Iterator[Sequence[tuple[str, str]]]:
-    for start in range(0, len(keys), KEY_CHUNK):
-        yield keys[start : start + KEY_CHUNK]

@@ -35,6 +35,7 @@ from connectors.snapshots import range_ends
 from connectors.store import funnel_store
 from connectors.store import schema as t
 from connectors.store.holders import SEPARATOR, holder_is_dead, holder_tag
+from connectors.store.keys import system_chunks
 from connectors.store.run_items import SqlRunItems
 from mapping.funnel import FunnelPage
 from mapping.funnel_counts import CohortCount, ReasonCount, SlaCount, SpanCount, VelocityCount, ended_state, ends_clock
@@ -299,9 +300,9 @@ class SqlRunState(SqlRunItems):
         wanted = set(keys)
         found: dict[Key, tuple[Observed, datetime | None]] = {}
         ls = t.lead_state.c
-        for chunk in _chunks(sorted({r for _, r in keys})):
+        for system, chunk in system_chunks(keys, CHUNK):
             rows = c.execute(select(ls.system, ls.record_id, ls.stage, ls.first_observed_at, ls.stage_entered_at)
-                             .where(ls.record_id.in_(chunk)))
+                             .where(and_(ls.system == system, ls.record_id.in_(chunk))))
             found.update({(s, r): (Observed(stage, at, entered is None), entered)
                           for s, r, stage, at, entered in rows if (s, r) in wanted})
         return found
@@ -374,9 +375,10 @@ class SqlRunState(SqlRunItems):
         wanted = set(keys)
         found: dict[Key, list[datetime]] = {}
         with self._begin("recent_corrections") as c:
-            for chunk in _chunks(sorted({r for _, r in keys})):
+            for system, chunk in system_chunks(keys, CHUNK):
                 rows = c.execute(select(a.system, a.record_id, a.updated_at).where(
-                    and_(a.status == "applied", a.kind == "write", a.updated_at >= since, a.record_id.in_(chunk))))
+                    and_(a.status == "applied", a.kind == "write", a.updated_at >= since, a.system == system,
+                         a.record_id.in_(chunk))))
                 for s, r, at in rows:
                     if (s, r) in wanted:
                         found.setdefault((s, r), []).append(at)
@@ -433,8 +435,8 @@ class SqlRunState(SqlRunItems):
         wanted = set(keys)
         found: dict[Key, Any] = {}
         columns = (s.system, s.record_id, s.state, s.stage, s.flagged_stage, s.started_at, s.owner_id, s.due_at)
-        for chunk in _chunks(sorted({r for _, r in keys})):
-            for row in c.execute(select(*columns).where(s.record_id.in_(chunk))):
+        for system, chunk in system_chunks(keys, CHUNK):
+            for row in c.execute(select(*columns).where(and_(s.system == system, s.record_id.in_(chunk)))):
                 if (row.system, row.record_id) in wanted:
                     found[(row.system, row.record_id)] = row
         return found
@@ -525,8 +527,9 @@ class SqlRunState(SqlRunItems):
         wanted = set(keys)
         found: dict[Key, Hold] = {}
         with self._begin("holds") as c:
-            for chunk in _chunks(sorted({record_id for _, record_id in wanted})):
-                rows = c.execute(select(t.holds).where(and_(h.record_id.in_(chunk), h.definition_version == definition_version)))
+            for system, chunk in system_chunks(wanted, CHUNK):
+                rows = c.execute(select(t.holds).where(and_(h.system == system, h.record_id.in_(chunk),
+                                                            h.definition_version == definition_version)))
                 found |= {(r.system, r.record_id): Hold(r.run_id, r.held_at, r.definition_version) for r in rows
                           if (r.system, r.record_id) in wanted}
         return found
@@ -648,20 +651,18 @@ class SqlRunState(SqlRunItems):
     def mark_planned(self, run_id: str, keys: Sequence[Key]) -> None:
         p = t.pulled_records.c
         with self._begin("mark_planned") as c:
-            for system, ids in _by_system(keys).items():
-                for chunk in _chunks(ids):
-                    c.execute(update(t.pulled_records).where(and_(p.run_id == run_id, p.system == system,
-                                                                  p.record_id.in_(chunk))).values(planned=True))
+            for system, chunk in system_chunks(keys, CHUNK):
+                c.execute(update(t.pulled_records).where(and_(p.run_id == run_id, p.system == system,
+                                                              p.record_id.in_(chunk))).values(planned=True))
 
     def planned_of(self, run_id: str, keys: Sequence[Key]) -> set[Key]:
         p = t.pulled_records.c
         found: set[Key] = set()
         with self._begin("planned_of") as c:
-            for system, ids in _by_system(keys).items():
-                for chunk in _chunks(ids):
-                    rows = c.execute(select(p.record_id).where(and_(p.run_id == run_id, p.system == system, p.planned,
-                                                                    p.record_id.in_(chunk))))
-                    found.update((system, record_id) for (record_id,) in rows)
+            for system, chunk in system_chunks(keys, CHUNK):
+                rows = c.execute(select(p.record_id).where(and_(p.run_id == run_id, p.system == system, p.planned,
+                                                                p.record_id.in_(chunk))))
+                found.update((system, record_id) for (record_id,) in rows)
         return found
 
     def drop_pulled(self, run_id: str) -> None:
@@ -686,9 +687,10 @@ class SqlRunState(SqlRunItems):
         wanted = set(keys)
         rows: list[dict[str, Any]] = []
         with self._begin("lead_history") as c:
-            for chunk in _chunks(sorted({r for _, r in keys})):
+            for system, chunk in system_chunks(keys, CHUNK):
                 found = c.execute(select(t.audit_log, t.runs.c.kind.label("run_kind"))
-                                  .join(t.runs, t.runs.c.id == a.run_id, isouter=True).where(a.record_id.in_(chunk)))
+                                  .join(t.runs, t.runs.c.id == a.run_id, isouter=True)
+                                  .where(and_(a.system == system, a.record_id.in_(chunk))))
                 rows += [dict(row._mapping) for row in found if (row.system, row.record_id) in wanted]
         return sorted(rows, key=lambda row: (row["at"], row["id"]))
 
@@ -696,8 +698,9 @@ class SqlRunState(SqlRunItems):
         s = t.sla_clocks.c
         wanted = set(keys)
         with self._begin("clock_rows") as c:
-            found = c.execute(select(t.sla_clocks).where(s.record_id.in_(sorted({r for _, r in keys}))))
-            return [dict(row._mapping) for row in found if (row.system, row.record_id) in wanted]
+            return [dict(row._mapping) for system, chunk in system_chunks(keys, CHUNK)
+                    for row in c.execute(select(t.sla_clocks).where(and_(s.system == system, s.record_id.in_(chunk))))
+                    if (row.system, row.record_id) in wanted]
 
     # --- owner names (what people read instead of ids) --------------------------------------------------------
 
@@ -770,13 +773,6 @@ _AUDIT = t.audit_log.c
 _WRITE_ROW = update(t.audit_log).where(and_(
     _AUDIT.run_id == bindparam("b_run"), _AUDIT.kind == "write", _AUDIT.system == bindparam("b_system"),
     _AUDIT.record_id == bindparam("b_record"), _AUDIT.field == bindparam("b_field"), _AUDIT.step == bindparam("b_step")))
-
-
-def _by_system(keys: Sequence[Key]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for system, record_id in sorted(set(keys)):
-        grouped.setdefault(system, []).append(record_id)
-    return grouped
 
 
 def _row_key(run_id: str, c: Correction) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -219,3 +220,36 @@ def _tables_at_version(url: str, version: int) -> list[str]:
     tables = inspect(engine).get_table_names()
     engine.dispose()
     return tables
+
+
+def test_lookups_by_record_seek_their_index_instead_of_scanning_the_table(tmp_path: Path) -> None:
+    """Every query a run makes per page for a set of records names their system, so SQLite seeks the (system,
+    record_id) key; by id alone it scanned the whole table (a million rows per page at a million leads)."""
+    from sqlalchemy import event
+
+    store = open_run_state(f"sqlite:///{tmp_path}/state.db")
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        statements.append((sql, params))
+
+    event.listen(store.engine, "before_cursor_execute", keep)
+    keys = [key for n in range(3) for key in (("salesforce", f"00Q{n:015d}"), ("hubspot", str(n)))]
+    run_id = store.start_run("sync", {})
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    statements.clear()
+    store.first_observed(keys)
+    store.recent_corrections(keys, since)
+    store.holds(keys, "v1")
+    store.lead_history(keys)
+    store.clock_rows(keys)
+    store.items_of(run_id, "correction", keys)
+    store.record_observations([], {}, since)
+    event.remove(store.engine, "before_cursor_execute", keep)
+    assert len(statements) >= 6
+    tables = ("lead_state", "audit_log", "holds", "sla_clocks", "run_items")
+    with store.engine.connect() as connection:
+        for sql, params in statements:
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            assert not any(f"SCAN {table}" in plan for table in tables), (sql, plan)
+    store.close()
